@@ -1,0 +1,34 @@
+//! Core types of realtime-rs: channels, topics, the message envelope, schemas and errors.
+//!
+//! This crate holds what rarely changes and what every other part shares. It has no
+//! async runtime and no network code: transports, subscriptions and the gateway live in
+//! `realtime-runtime`. Users normally depend on the `realtime` facade crate, which
+//! re-exports everything here.
+//!
+//! - [`Channel`] is implemented by the `#[channel]` attribute macro for a struct: it gives
+//!   the name pattern, the parameters, the topics and their JSON Schemas.
+//! - [`Topic`] is a typed handle to one topic of one concrete channel. Publishing takes a
+//!   `Topic<C, T>` and a `T`, so a payload of the wrong type is a compile error.
+//! - [`Envelope`] is what travels between publishers and subscribers.
+//! - [`TopicSpec`] carries a topic's schema, compiled once into a validator and cached.
+#![warn(missing_docs)]
+
+mod channel;
+mod envelope;
+mod error;
+mod message;
+mod message_id;
+mod pattern;
+mod schema;
+mod topic;
+
+pub use channel::{Channel, TopicKey};
+pub use envelope::{Envelope, MessageKind};
+pub use error::{ChannelNameError, DecodeError};
+pub use message::Message;
+pub use message_id::{MessageId, ParseMessageIdError};
+pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
+pub use schema::{SchemaViolation, Violation};
+#[doc(hidden)]
+pub use schema::schema_for as __schema_for;
+pub use topic::{Payload, Topic, TopicSpec};

@@ -1,0 +1,245 @@
+//! Stage three: the code generated for a checked [`ChannelDef`].
+//!
+//! Everything is named through `::realtime::__private`, so the code does not depend on
+//! the user's imports. Helper items live inside `const _: () = { ... };`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::ChannelDef;
+use crate::template::Segment;
+
+/// Emits the struct, its enums and its trait implementations.
+pub fn expand(def: ChannelDef) -> TokenStream {
+    let ChannelDef { attrs, vis, ident, template, params, topics, .. } = &def;
+    let template = template.as_ref().expect("checked: the name is present");
+    let pattern = template.lit.value();
+    let rt = quote!(::realtime::__private);
+    let topic_enum = format_ident!("{}Topic", ident);
+    let message_enum = format_ident!("{}Message", ident);
+
+    // The struct keeps only the parameters.
+    let param_fields = params.iter().map(|p| {
+        let (attrs, vis, ident, ty) = (&p.attrs, &p.vis, &p.ident, &p.ty);
+        quote!(#(#attrs)* #vis #ident: #ty)
+    });
+    let param_idents: Vec<_> = params.iter().map(|p| &p.ident).collect();
+    let param_tys: Vec<_> = params.iter().map(|p| &p.ty).collect();
+    let param_names: Vec<String> = params_in_pattern_order(template);
+
+    // `name()`: literal parts joined with the parameters' Display.
+    let mut format = String::new();
+    let mut format_args = Vec::new();
+    for segment in &template.segments {
+        match segment {
+            Segment::Literal(text) => format.push_str(text),
+            Segment::Param { name, .. } => {
+                format.push_str("{}");
+                let field = syn::Ident::new(name, proc_macro2::Span::call_site());
+                format_args.push(quote!(self.#field));
+            }
+        }
+    }
+
+    // `from_name()`: each value parsed with the parameter type's FromStr.
+    let parse_fields = param_names.iter().enumerate().map(|(i, name)| {
+        let param = params.iter().find(|p| p.ident == name).expect("checked");
+        let (field, ty) = (&param.ident, &param.ty);
+        quote_spanned! {ty.span()=>
+            #field: match <#ty as #rt::FromStr>::from_str(values[#i]) {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(err) => {
+                    return ::core::result::Result::Err(#rt::ChannelNameError::InvalidParam {
+                        name: #rt::ToOwned::to_owned(name),
+                        param: #name,
+                        value: #rt::ToOwned::to_owned(values[#i]),
+                        reason: #rt::ToString::to_string(&err),
+                    })
+                }
+            }
+        }
+    });
+
+    let variants: Vec<_> = topics.iter().map(|t| t.variant()).collect();
+    let payloads: Vec<_> = topics.iter().map(|t| &t.ty).collect();
+    let wire_names: Vec<_> = topics.iter().map(|t| &t.wire_name).collect();
+    let indices: Vec<usize> = (0..topics.len()).collect();
+    let count = topics.len();
+
+    let specs = topics.iter().map(|t| {
+        let (wire, field, validate, ty) = (&t.wire_name, t.ident.to_string(), t.validate, &t.ty);
+        let doc = match &t.doc {
+            Some(text) => quote!(::core::option::Option::Some(#text)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote_spanned! {ty.span()=>
+            #rt::TopicSpec::new(#wire, #field, #doc, #validate, #rt::schema_for::<#ty>)
+        }
+    });
+
+    let accessors = topics.iter().zip(&variants).map(|(t, variant)| {
+        let (field, ty, attrs) = (&t.ident, &t.ty, &t.attrs);
+        let doc = match &t.doc {
+            Some(text) => quote!(#[doc = #text]),
+            None => {
+                let text = format!("The `{}` topic of this channel.", t.wire_name);
+                quote!(#[doc = #text])
+            }
+        };
+        quote! {
+            #doc
+            #(#attrs)*
+            #vis fn #field(&self) -> #rt::Topic<Self, #ty> {
+                #rt::Topic::__new(#rt::Channel::name(self), #topic_enum::#variant)
+            }
+        }
+    });
+
+    let payload_checks = payloads.iter().map(|ty| {
+        quote_spanned! {ty.span()=> __assert_payload::<#ty>(); }
+    });
+
+    let new_doc = format!("Builds the channel `{pattern}` from its parameters.");
+    let topic_enum_doc = format!("The topics of [`{ident}`], one variant each.");
+    let message_enum_doc = format!("A typed message of [`{ident}`]: one variant per topic, holding its payload.");
+    let variant_docs = wire_names.iter().map(|w| format!("The `{w}` topic."));
+    let variant_docs2 = variant_docs.clone();
+    let ident_text = ident.to_string();
+    let variant_names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+
+    quote! {
+        #(#attrs)*
+        #vis struct #ident {
+            #(#param_fields,)*
+        }
+
+        #[doc = #topic_enum_doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #vis enum #topic_enum {
+            #(#[doc = #variant_docs] #variants,)*
+        }
+
+        #[doc = #message_enum_doc]
+        #vis enum #message_enum {
+            #(#[doc = #variant_docs2] #variants(#payloads),)*
+        }
+
+        impl #ident {
+            #[doc = #new_doc]
+            #[allow(clippy::new_without_default)]
+            #vis fn new(#(#param_idents: impl ::core::convert::Into<#param_tys>),*) -> Self {
+                #ident { #(#param_idents: ::core::convert::Into::into(#param_idents)),* }
+            }
+
+            /// The concrete name of this channel.
+            #vis fn name(&self) -> #rt::String {
+                #rt::Channel::name(self)
+            }
+
+            #(#accessors)*
+        }
+
+        impl #message_enum {
+            /// The topic this message belongs to.
+            #vis fn topic(&self) -> #topic_enum {
+                match self {
+                    #(#message_enum::#variants(_) => #topic_enum::#variants,)*
+                }
+            }
+        }
+
+        const _: () = {
+            static TOPICS: [#rt::TopicSpec; #count] = [#(#specs),*];
+
+            fn __assert_payload<T: #rt::Payload>() {}
+            #[allow(dead_code)]
+            fn __check_payloads() {
+                #(#payload_checks)*
+            }
+
+            impl #rt::Channel for #ident {
+                type Topic = #topic_enum;
+                type Message = #message_enum;
+                const PATTERN: &'static str = #pattern;
+                const PARAMS: &'static [&'static str] = &[#(#param_names),*];
+
+                fn topics() -> &'static [#rt::TopicSpec] {
+                    &TOPICS
+                }
+
+                fn name(&self) -> #rt::String {
+                    #rt::format!(#format, #(#format_args),*)
+                }
+
+                fn from_name(name: &str) -> ::core::result::Result<Self, #rt::ChannelNameError> {
+                    let pattern = #rt::ChannelPattern::parse(#pattern)
+                        .expect("the pattern was checked at compile time");
+                    #[allow(unused_variables)]
+                    let values = pattern.match_name(name)?;
+                    ::core::result::Result::Ok(#ident { #(#parse_fields,)* })
+                }
+
+                fn decode(
+                    topic: &str,
+                    data: &#rt::serde_json::Value,
+                ) -> ::core::result::Result<#message_enum, #rt::DecodeError> {
+                    match topic {
+                        #(#wire_names => <#payloads as #rt::serde::Deserialize>::deserialize(data)
+                            .map(#message_enum::#variants)
+                            .map_err(|source| #rt::DecodeError::Data { topic: #wire_names, source }),)*
+                        other => ::core::result::Result::Err(#rt::DecodeError::UnknownTopic {
+                            topic: #rt::ToOwned::to_owned(other),
+                        }),
+                    }
+                }
+            }
+
+            impl #rt::TopicKey for #topic_enum {
+                type Channel = #ident;
+
+                fn all() -> &'static [Self] {
+                    &[#(#topic_enum::#variants),*]
+                }
+
+                fn spec(self) -> &'static #rt::TopicSpec {
+                    match self {
+                        #(#topic_enum::#variants => &TOPICS[#indices],)*
+                    }
+                }
+            }
+
+            impl ::core::fmt::Display for #ident {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(&#rt::Channel::name(self))
+                }
+            }
+
+            impl ::core::fmt::Debug for #ident {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_tuple(#ident_text).field(&#rt::Channel::name(self)).finish()
+                }
+            }
+
+            impl #rt::FromStr for #ident {
+                type Err = #rt::ChannelNameError;
+                fn from_str(name: &str) -> ::core::result::Result<Self, Self::Err> {
+                    <#ident as #rt::Channel>::from_name(name)
+                }
+            }
+
+            impl ::core::fmt::Debug for #message_enum {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    match self {
+                        #(#message_enum::#variants(data) => #rt::debug_payload(f, #variant_names, data),)*
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// Parameter names in the order their placeholders appear in the pattern.
+fn params_in_pattern_order(template: &crate::template::Template) -> Vec<String> {
+    template.params().map(|(name, _)| name.to_owned()).collect()
+}

@@ -1,0 +1,145 @@
+//! Stage one: the attribute arguments and the struct into a [`ChannelDef`].
+
+use proc_macro2::{Span, TokenStream};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields};
+
+use crate::ast::{ChannelDef, ParamField, TopicField};
+use crate::attr::{parse_channel_args, parse_topic_attr, TopicArgs};
+use crate::ctxt::Ctxt;
+use crate::template::parse_template;
+
+/// Parses `#[channel(args)] input`. Fails at once only when the item is not a struct with
+/// named fields; every other mistake is collected in `ChannelDef::errors`.
+pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
+    let cx = Ctxt::default();
+    let channel_args = parse_channel_args(args, &cx);
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => {
+            cx.push(syn::Error::new(
+                err.span(),
+                "#[channel] goes on a struct with named fields, e.g. `struct Pipeline { run_id: String, #[topic] status: Status }`",
+            ));
+            cx.finish()?;
+            unreachable!("an error was pushed");
+        }
+    };
+
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => Some(&named.named),
+            Fields::Unnamed(_) | Fields::Unit => {
+                let at: Span = match &data.fields {
+                    Fields::Unit => input.ident.span(),
+                    fields => fields.span(),
+                };
+                cx.error_at(
+                    at,
+                    "#[channel] needs a struct with named fields: parameters and topics are named, e.g. `struct Pipeline { run_id: String, #[topic] status: Status }`",
+                );
+                None
+            }
+        },
+        Data::Enum(data) => {
+            cx.error_spanned_by(
+                data.enum_token,
+                "#[channel] cannot be used on an enum: declare a struct whose fields are the name's parameters and the #[topic]s",
+            );
+            None
+        }
+        Data::Union(data) => {
+            cx.error_spanned_by(data.union_token, "#[channel] cannot be used on a union: declare a struct");
+            None
+        }
+    };
+    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+        cx.error_spanned_by(
+            &input.generics,
+            "a #[channel] struct cannot be generic: every topic needs one concrete payload type and one schema; use concrete types",
+        );
+    }
+
+    let template = match &channel_args.name {
+        Some(lit) => Some(parse_template(lit, &cx)),
+        None => {
+            cx.error_at(
+                Span::call_site(),
+                "#[channel] needs a name pattern: write `#[channel(name = \"pipeline:<run_id>\")]`",
+            );
+            None
+        }
+    };
+
+    let mut params = Vec::new();
+    let mut topics = Vec::new();
+    for field in fields.into_iter().flatten() {
+        let ident = field.ident.clone().expect("named fields have idents");
+        let topic_attrs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("topic")).collect();
+        if topic_attrs.is_empty() {
+            params.push(ParamField {
+                attrs: field.attrs.clone(),
+                vis: field.vis.clone(),
+                ident,
+                ty: field.ty.clone(),
+            });
+            continue;
+        }
+        let mut args = TopicArgs::default();
+        for (i, attr) in topic_attrs.iter().enumerate() {
+            if i > 0 {
+                cx.error_spanned_by(attr, "duplicate #[topic] attribute: give the keys in one #[topic(...)]");
+            }
+            parse_topic_attr(attr, &mut args, &cx);
+        }
+        let doc = doc_text(&field.attrs);
+        let attrs = field
+            .attrs
+            .iter()
+            .filter(|a| !a.path().is_ident("topic") && !a.path().is_ident("doc"))
+            .cloned()
+            .collect();
+        let (wire_name, wire_span) = match &args.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (ident.to_string().trim_start_matches("r#").to_owned(), ident.span()),
+        };
+        topics.push(TopicField {
+            ident,
+            ty: field.ty.clone(),
+            wire_name,
+            wire_span,
+            validate: args.validate.map_or(true, |b| b.value),
+            doc,
+            attrs,
+        });
+    }
+
+    Ok(ChannelDef {
+        attrs: input.attrs.clone(),
+        vis: input.vis.clone(),
+        ident: input.ident.clone(),
+        template,
+        params,
+        topics,
+        named_fields: fields.is_some(),
+        errors: cx,
+    })
+}
+
+/// The text of `///` comments, one line each, with the one leading space removed.
+fn doc_text(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned())
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}

@@ -1,0 +1,76 @@
+//! Errors of the runtime, one enum per operation.
+
+use realtime_core::{DecodeError, SchemaViolation};
+
+/// A transport could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The transport has been shut down.
+    #[error("the transport is closed")]
+    Closed,
+    /// The back end failed (a lost connection, a refused command).
+    #[error("the transport's back end failed: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A publish that was refused. Nothing was sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The serialized payload is larger than the configured limit.
+    #[error("payload of {size} bytes is over the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The payload's size as JSON, in bytes.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The payload breaks its topic's JSON Schema.
+    #[error(transparent)]
+    SchemaViolation(#[from] SchemaViolation),
+    /// The concrete channel name holds characters channel names do not allow (a parameter
+    /// whose text has a space, say).
+    #[error("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`")]
+    InvalidChannelName {
+        /// The name at fault.
+        name: String,
+    },
+    /// The payload could not be serialized to JSON.
+    #[error("the payload could not be serialized: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
+/// A subscription that could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubscribeError {
+    /// An empty set of topics was asked for.
+    #[error("a subscription needs at least one topic")]
+    NoTopics,
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
+/// An error item in a subscription's stream. The stream goes on after it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecvError {
+    /// The subscriber fell behind and its bounded buffer overflowed: `missed` messages
+    /// were dropped for it (and only for it).
+    #[error("the subscriber fell behind and missed {missed} messages")]
+    Lagged {
+        /// How many messages were dropped.
+        missed: u64,
+    },
+    /// A message from the transport breaks its topic's schema; it is not delivered.
+    #[error(transparent)]
+    SchemaViolation(#[from] SchemaViolation),
+    /// A message from the transport does not decode into its topic's payload type.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}

@@ -1,0 +1,30 @@
+//! The runtime of realtime-rs: transports, the [`Realtime`] handle, subscriptions.
+//!
+//! - [`Transport`] is the one seam between the runtime and a message back end. The
+//!   in-memory transport ([`MemoryTransport`]) is the embedded default.
+//! - [`Realtime`] publishes typed payloads (size limit, schema validation, then the
+//!   transport) and opens typed [`Subscription`]s.
+//!
+//! Users normally reach all of this through the `realtime` facade crate.
+#![warn(missing_docs)]
+
+mod callback;
+mod delivery;
+mod error;
+mod memory;
+mod publish;
+mod realtime;
+mod subscribe;
+mod subscription;
+mod transport;
+mod views;
+
+pub use callback::SubscriptionHandle;
+pub use delivery::Delivery;
+pub use error::{PublishError, RecvError, SubscribeError, TransportError};
+pub use memory::MemoryTransport;
+pub use publish::{Publish, PublishOptions};
+pub use realtime::{Realtime, RealtimeBuilder, DEFAULT_MAX_PAYLOAD_BYTES};
+pub use subscribe::SubscribeBuilder;
+pub use subscription::Subscription;
+pub use transport::{Transport, TransportStream};

@@ -1,0 +1,149 @@
+//! [`Subscription`]: a typed stream of one channel's messages.
+//!
+//! A subscription receives, in publish order, every message published to its channel's
+//! chosen topics after it was opened. Its buffer is bounded: a subscriber that falls
+//! behind gets a [`RecvError::Lagged`] item saying how many messages it missed, and the
+//! stream goes on. A message that fails its topic's schema or does not decode is an error
+//! item too; nothing is dropped silently.
+//!
+//! [`close`](Subscription::close), or dropping the subscription, frees what it holds and
+//! ends its JSON and SSE views.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use realtime_core::{Channel, Message, TopicKey, TopicSpec};
+use tokio_util::sync::CancellationToken;
+
+use crate::{Delivery, RecvError, TransportStream};
+
+/// A typed stream of messages: `Stream<Item = Result<Message<C::Message>, RecvError>>`.
+pub struct Subscription<C: Channel> {
+    channel: String,
+    stream: Option<TransportStream>,
+    filter: TopicFilter,
+    closed: CancellationToken,
+    _channel: PhantomData<fn() -> C>,
+}
+
+/// Which topics a subscription takes, and whether it checks their data.
+#[derive(Clone)]
+pub(crate) struct TopicFilter {
+    topics: Arc<[&'static TopicSpec]>,
+    validate: bool,
+}
+
+impl TopicFilter {
+    /// The spec of the delivery's topic if the subscription takes it.
+    pub(crate) fn select(&self, delivery: &Delivery) -> Option<&'static TopicSpec> {
+        let topic = delivery.envelope().topic.as_str();
+        self.topics.iter().copied().find(|spec| spec.name() == topic)
+    }
+
+    /// Checks a selected delivery's data, if this subscription validates.
+    pub(crate) fn check(&self, delivery: &Delivery, spec: &'static TopicSpec) -> Result<(), RecvError> {
+        if self.validate && spec.validates() {
+            delivery.check(spec)?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Channel> Subscription<C> {
+    pub(crate) fn new(channel: String, stream: TransportStream, topics: Vec<C::Topic>, validate: bool) -> Self {
+        let topics: Arc<[&'static TopicSpec]> = topics.into_iter().map(TopicKey::spec).collect();
+        Subscription {
+            channel,
+            stream: Some(stream),
+            filter: TopicFilter { topics, validate },
+            closed: CancellationToken::new(),
+            _channel: PhantomData,
+        }
+    }
+
+    /// The concrete channel name.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// The wire names of the topics this subscription takes.
+    pub fn topics(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.filter.topics.iter().map(|spec| spec.name())
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.stream.is_none()
+    }
+
+    /// Closes the subscription: the stream and every view end, and what they held is freed.
+    pub fn close(&mut self) {
+        self.stream = None;
+        self.closed.cancel();
+    }
+
+    pub(crate) fn parts(&self) -> Option<(&TransportStream, &TopicFilter, &CancellationToken)> {
+        self.stream.as_ref().map(|stream| (stream, &self.filter, &self.closed))
+    }
+
+    fn decode(&self, delivery: &Delivery, spec: &'static TopicSpec) -> Result<Message<C::Message>, RecvError> {
+        self.filter.check(delivery, spec)?;
+        let envelope = delivery.envelope();
+        let data = C::decode(&envelope.topic, &envelope.data)?;
+        Ok(Message {
+            id: envelope.id,
+            channel: envelope.channel.clone(),
+            topic: envelope.topic.clone(),
+            kind: envelope.kind,
+            run_id: envelope.run_id.clone(),
+            fn_id: envelope.fn_id.clone(),
+            created_at: envelope.created_at,
+            data,
+        })
+    }
+}
+
+impl<C: Channel> Stream for Subscription<C> {
+    type Item = Result<Message<C::Message>, RecvError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let Some(stream) = self.stream.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let delivery = match Pin::new(stream).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    self.close();
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(missed))) => return Poll::Ready(Some(Err(RecvError::Lagged { missed }))),
+                Poll::Ready(Some(Ok(delivery))) => delivery,
+            };
+            if let Some(spec) = self.filter.select(&delivery) {
+                return Poll::Ready(Some(self.decode(&delivery, spec)));
+            }
+        }
+    }
+}
+
+impl<C: Channel> Drop for Subscription<C> {
+    fn drop(&mut self) {
+        self.closed.cancel();
+    }
+}
+
+impl<C: Channel> fmt::Debug for Subscription<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("channel", &self.channel)
+            .field("topics", &self.topics().collect::<Vec<_>>())
+            .field("validate", &self.filter.validate)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

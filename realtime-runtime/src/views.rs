@@ -1,0 +1,58 @@
+//! JSON and SSE views of a subscription: extra streams of the same messages.
+//!
+//! Each call makes a new view that sees only messages published after the call, with the
+//! subscription's topics and validation. Views end when the subscription is closed or
+//! dropped.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::stream::{self, Stream, StreamExt};
+use realtime_core::Channel;
+use serde_json::Value;
+
+use crate::subscription::TopicFilter;
+use crate::{Delivery, RecvError, Subscription};
+
+impl<C: Channel> Subscription<C> {
+    /// A view yielding each message as its envelope's JSON (see `realtime_core::Envelope`
+    /// for the shape), or an error item.
+    pub fn json_stream(&self) -> impl Stream<Item = Result<Value, RecvError>> + Send + 'static {
+        self.delivery_view().map(|item| {
+            item.map(|delivery| serde_json::to_value(delivery.envelope()).expect("an envelope always serializes"))
+        })
+    }
+
+    /// A view yielding Server-Sent Events, ready to write to an HTTP response:
+    /// `id: <message id>\ndata: <envelope JSON>\n\n` per message, and
+    /// `event: error\ndata: {"error": "..."}\n\n` per error item.
+    pub fn sse_stream(&self) -> impl Stream<Item = Bytes> + Send + 'static {
+        self.delivery_view().map(|item| match item {
+            Ok(delivery) => delivery.sse_frame().clone(),
+            Err(err) => {
+                let body = serde_json::json!({ "error": err.to_string() });
+                Bytes::from(format!("event: error\ndata: {body}\n\n"))
+            }
+        })
+    }
+
+    fn delivery_view(&self) -> impl Stream<Item = Result<Arc<Delivery>, RecvError>> + Send + 'static {
+        let Some((source, filter, closed)) = self.parts() else {
+            return stream::empty().left_stream();
+        };
+        let filter: TopicFilter = filter.clone();
+        source
+            .resubscribe()
+            .filter_map(move |item| {
+                let out = match item {
+                    Err(missed) => Some(Err(RecvError::Lagged { missed })),
+                    Ok(delivery) => filter
+                        .select(&delivery)
+                        .map(|spec| filter.check(&delivery, spec).map(|()| delivery)),
+                };
+                futures::future::ready(out)
+            })
+            .take_until(closed.clone().cancelled_owned())
+            .right_stream()
+    }
+}
