@@ -78,7 +78,8 @@ extern crate self as realtime;
 
 pub use realtime_core::{
     is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DecodeError, Envelope, Message, MessageId,
-    MessageKind, Payload, SchemaViolation, Topic, TopicKey, TopicSpec, Violation,
+    MessageKind, Payload, SchemaViolation, SigningKey, SubscriptionToken, Topic, TokenAuthority, TokenClaims,
+    TokenError, TopicKey, TopicSpec, Violation,
 };
 pub use realtime_macros::channel;
 pub use realtime_runtime::{

@@ -11,6 +11,8 @@
 //!   `Topic<C, T>` and a `T`, so a payload of the wrong type is a compile error.
 //! - [`Envelope`] is what travels between publishers and subscribers.
 //! - [`TopicSpec`] carries a topic's schema, compiled once into a validator and cached.
+//! - [`TokenAuthority`] mints and verifies subscription tokens scoped to one channel and
+//!   some of its topics.
 #![warn(missing_docs)]
 
 mod channel;
@@ -20,6 +22,8 @@ mod message;
 mod message_id;
 mod pattern;
 mod schema;
+mod signing_key;
+mod token;
 mod topic;
 
 pub use channel::{Channel, TopicKey};
@@ -31,4 +35,8 @@ pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
 pub use schema::{SchemaViolation, Violation};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;
+pub use signing_key::SigningKey;
+pub use token::{
+    SubscriptionToken, TokenAuthority, TokenClaims, TokenError, TokenTopic, DEFAULT_TOKEN_TTL, TOKEN_ISSUER,
+};
 pub use topic::{Payload, Topic, TopicSpec};

@@ -1,0 +1,338 @@
+//! Subscription tokens: HS256 JWTs scoped to one channel and a set of its topics.
+//!
+//! A server mints a token for a typed channel and typed topics ([`TokenAuthority::mint`]),
+//! hands it to a browser, and the gateway verifies it ([`TokenAuthority::verify`]) and
+//! checks each request against its scope ([`TokenClaims::authorize`]). Verification
+//! accepts the current signing key and, if set, a fallback key, so keys can be rotated
+//! without downtime. Each way a token can be wrong has its own [`TokenError`].
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::{Channel, SigningKey, TopicKey};
+
+/// The issuer written into every token.
+pub const TOKEN_ISSUER: &str = "realtime-rs";
+/// How long a token lives unless configured otherwise: 60 seconds.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(60);
+
+/// One topic a token grants, in the reference system's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenTopic {
+    /// Always `run` in tokens this crate mints, as in the reference.
+    pub kind: String,
+    /// The concrete channel name.
+    pub channel: String,
+    /// The topic's wire name.
+    pub name: String,
+}
+
+/// What a token says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// The issuer, [`TOKEN_ISSUER`].
+    pub iss: String,
+    /// A unique id.
+    pub jti: String,
+    /// Issued at, in seconds since the Unix epoch.
+    pub iat: u64,
+    /// Not valid before, in seconds since the Unix epoch.
+    pub nbf: u64,
+    /// Expires at, in seconds since the Unix epoch.
+    pub exp: u64,
+    /// The one channel the token is for.
+    pub channel: String,
+    /// The topics it grants, all of `channel`.
+    pub topics: Vec<TokenTopic>,
+    /// Whether it also allows publishing to those topics.
+    #[serde(default)]
+    pub publish: bool,
+}
+
+impl TokenClaims {
+    /// The granted topic names.
+    pub fn topic_names(&self) -> impl Iterator<Item = &str> {
+        self.topics.iter().map(|t| t.name.as_str())
+    }
+
+    /// Checks that the token covers `channel` and every topic in `topics`.
+    pub fn authorize<'t>(&self, channel: &str, topics: impl IntoIterator<Item = &'t str>) -> Result<(), TokenError> {
+        if self.channel != channel {
+            return Err(TokenError::WrongChannel { granted: self.channel.clone(), requested: channel.to_owned() });
+        }
+        for topic in topics {
+            if !self.topic_names().any(|t| t == topic) {
+                return Err(TokenError::TopicNotGranted { channel: self.channel.clone(), topic: topic.to_owned() });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A minted token: the JWT to hand to a client, and what it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionToken {
+    /// The JWT.
+    pub jwt: String,
+    /// Its claims.
+    pub claims: TokenClaims,
+}
+
+/// A token that is refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not three base64url parts with a JSON header and claims.
+    #[error("the token is malformed: {reason}")]
+    Malformed {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Signed with another algorithm than HS256 (including `none`).
+    #[error("the token's algorithm `{alg}` is not allowed: only HS256 is")]
+    AlgorithmNotAllowed {
+        /// The algorithm its header names.
+        alg: String,
+    },
+    /// The signature matches neither the signing key nor the fallback key.
+    #[error("the token's signature is not valid")]
+    BadSignature,
+    /// Its `exp` is past.
+    #[error("the token expired at {exp} (now {now})")]
+    Expired {
+        /// When it expired, in seconds since the Unix epoch.
+        exp: u64,
+        /// The time of the check.
+        now: u64,
+    },
+    /// Its `nbf` or `iat` is in the future.
+    #[error("the token is not valid before {nbf} (now {now})")]
+    NotYetValid {
+        /// When it becomes valid, in seconds since the Unix epoch.
+        nbf: u64,
+        /// The time of the check.
+        now: u64,
+    },
+    /// It was issued by someone else.
+    #[error("the token's issuer `{iss}` is not `realtime-rs`")]
+    WrongIssuer {
+        /// The issuer it names.
+        iss: String,
+    },
+    /// It grants another channel than the one asked for.
+    #[error("the token grants channel `{granted}`, not `{requested}`")]
+    WrongChannel {
+        /// The channel it grants.
+        granted: String,
+        /// The channel asked for.
+        requested: String,
+    },
+    /// It does not grant a topic that was asked for.
+    #[error("the token does not grant topic `{topic}` of channel `{channel}`")]
+    TopicNotGranted {
+        /// Its channel.
+        channel: String,
+        /// The topic asked for.
+        topic: String,
+    },
+    /// It grants no topic at all.
+    #[error("a token must grant at least one topic")]
+    NoTopics,
+}
+
+/// Mints and verifies tokens with a signing key and an optional fallback key.
+///
+/// ```
+/// use realtime_core::{SigningKey, TokenAuthority};
+/// let tokens = TokenAuthority::new(SigningKey::new("signkey-test-00ff"));
+/// let token = tokens.mint_names("pipeline:abc", ["status"], false).unwrap();
+/// let claims = tokens.verify(&token.jwt).unwrap();
+/// assert!(claims.authorize("pipeline:abc", ["status"]).is_ok());
+/// assert!(claims.authorize("pipeline:xyz", ["status"]).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct TokenAuthority {
+    key: SigningKey,
+    fallback: Option<SigningKey>,
+    ttl: Duration,
+    leeway: Duration,
+}
+
+impl TokenAuthority {
+    /// An authority signing with `key`, tokens living [`DEFAULT_TOKEN_TTL`].
+    pub fn new(key: SigningKey) -> Self {
+        TokenAuthority { key, fallback: None, ttl: DEFAULT_TOKEN_TTL, leeway: Duration::from_secs(0) }
+    }
+
+    /// Also accept tokens signed with `fallback` (the previous key, during a rotation).
+    pub fn with_fallback(mut self, fallback: SigningKey) -> Self {
+        self.fallback = Some(fallback);
+        self
+    }
+
+    /// How long minted tokens live.
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Clock skew tolerated when checking `exp` and `nbf` (default none).
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The fallback key, if any.
+    pub fn fallback(&self) -> Option<&SigningKey> {
+        self.fallback.as_ref()
+    }
+
+    /// How long minted tokens live.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Whether a presented credential is the signing key or the fallback key.
+    pub fn accepts_key(&self, presented: &str) -> bool {
+        self.key.accepts(presented) || self.fallback.as_ref().is_some_and(|k| k.accepts(presented))
+    }
+
+    /// Mints a subscription token for a typed channel and typed topics of it. Naming a
+    /// topic of another channel does not compile.
+    pub fn mint<C: Channel>(
+        &self,
+        channel: &C,
+        topics: impl IntoIterator<Item = C::Topic>,
+    ) -> Result<SubscriptionToken, TokenError> {
+        self.mint_names(&channel.name(), topics.into_iter().map(TopicKey::name), false)
+    }
+
+    /// Mints a token by names, as the gateway's token route does. With `publish`, the
+    /// token also allows publishing to the topics.
+    pub fn mint_names<'t>(
+        &self,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+        publish: bool,
+    ) -> Result<SubscriptionToken, TokenError> {
+        self.mint_at(channel, topics, publish, unix_now())
+    }
+
+    /// Mints a token as if the time were `now` (seconds since the Unix epoch).
+    pub fn mint_at<'t>(
+        &self,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+        publish: bool,
+        now: u64,
+    ) -> Result<SubscriptionToken, TokenError> {
+        let mut names: Vec<&str> = topics.into_iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.is_empty() {
+            return Err(TokenError::NoTopics);
+        }
+        let claims = TokenClaims {
+            iss: TOKEN_ISSUER.to_owned(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl.as_secs().max(1),
+            channel: channel.to_owned(),
+            topics: names
+                .into_iter()
+                .map(|name| TokenTopic { kind: "run".into(), channel: channel.to_owned(), name: name.to_owned() })
+                .collect(),
+            publish,
+        };
+        let jwt = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(self.key.secret()),
+        )
+        .map_err(|e| TokenError::Malformed { reason: e.to_string() })?;
+        Ok(SubscriptionToken { jwt, claims })
+    }
+
+    /// Verifies a token now: its form, algorithm, signature, issuer and times.
+    pub fn verify(&self, jwt: &str) -> Result<TokenClaims, TokenError> {
+        self.verify_at(jwt, unix_now())
+    }
+
+    /// Verifies a token as if the time were `now` (seconds since the Unix epoch).
+    pub fn verify_at(&self, jwt: &str, now: u64) -> Result<TokenClaims, TokenError> {
+        check_header(jwt)?;
+        let claims = match self.decode_with(&self.key, jwt) {
+            Err(TokenError::BadSignature) => match &self.fallback {
+                Some(fallback) => self.decode_with(fallback, jwt)?,
+                None => return Err(TokenError::BadSignature),
+            },
+            other => other?,
+        };
+        if claims.iss != TOKEN_ISSUER {
+            return Err(TokenError::WrongIssuer { iss: claims.iss });
+        }
+        let leeway = self.leeway.as_secs();
+        if now > claims.exp.saturating_add(leeway) {
+            return Err(TokenError::Expired { exp: claims.exp, now });
+        }
+        let nbf = claims.nbf.max(claims.iat);
+        if nbf > now.saturating_add(leeway) {
+            return Err(TokenError::NotYetValid { nbf, now });
+        }
+        if claims.topics.is_empty() {
+            return Err(TokenError::NoTopics);
+        }
+        Ok(claims)
+    }
+
+    fn decode_with(&self, key: &SigningKey, jwt: &str) -> Result<TokenClaims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Times are checked by `verify_at`, against an explicit clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<TokenClaims>(jwt, &DecodingKey::from_secret(key.secret()), &validation)
+            .map(|data| data.claims)
+            .map_err(|err| match err.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
+                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
+                    TokenError::AlgorithmNotAllowed { alg: "unknown".into() }
+                }
+                _ => TokenError::Malformed { reason: err.to_string() },
+            })
+    }
+}
+
+/// Rejects a token whose form is wrong or whose header names another algorithm than
+/// HS256, before any signature is computed.
+fn check_header(jwt: &str) -> Result<(), TokenError> {
+    let malformed = |reason: &str| TokenError::Malformed { reason: reason.to_owned() };
+    let mut parts = jwt.split('.');
+    let (Some(header), Some(_claims), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed("a JWT has three parts separated by `.`"));
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| malformed("the header is not base64url"))?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
+    match header.get("alg").and_then(|a| a.as_str()) {
+        Some("HS256") => Ok(()),
+        Some(alg) => Err(TokenError::AlgorithmNotAllowed { alg: alg.to_owned() }),
+        None => Err(malformed("the header names no algorithm")),
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
