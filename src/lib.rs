@@ -96,6 +96,11 @@ pub use serde;
 /// Re-exported: envelopes carry `serde_json::Value` data.
 pub use serde_json;
 
+pub mod cli;
+
+/// The gateway server: routes, configuration, metrics.
+pub use realtime_runtime::gateway;
+
 /// The core crate, for items not re-exported at the top level.
 pub use realtime_core as core;
 /// The runtime crate, for items not re-exported at the top level.

@@ -21,6 +21,7 @@ mod error;
 mod message;
 mod message_id;
 mod pattern;
+mod registry;
 mod schema;
 mod signing_key;
 mod token;
@@ -32,6 +33,7 @@ pub use error::{ChannelNameError, DecodeError};
 pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
 pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
+pub use registry::{ChannelDescriptor, ChannelRegistry};
 pub use schema::{SchemaViolation, Violation};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;

@@ -11,6 +11,8 @@
 mod callback;
 mod delivery;
 mod error;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 mod memory;
 mod publish;
 mod realtime;

@@ -1,0 +1,191 @@
+//! The HTTP routes: mint a token, publish, health, metrics.
+
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use realtime_core::TopicSpec;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{first, parse_query, PublishGrant};
+use super::error::ApiError;
+use super::GatewayState;
+use crate::PublishOptions;
+
+/// The most a token request body may hold.
+const MAX_TOKEN_REQUEST_BYTES: usize = 64 * 1024;
+
+/// One topic of a token request, as the reference SDKs send it.
+#[derive(Debug, Deserialize)]
+struct TokenRequestTopic {
+    channel: String,
+    name: String,
+}
+
+/// `POST /v1/realtime/token`: body `[{"channel": "...", "name": "<topic>", "kind": "run"}, ...]`,
+/// authenticated by the signing key; answers `201 {"jwt": "..."}`.
+pub(crate) async fn mint_token(
+    State(state): State<Arc<GatewayState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    state.require_key(&headers)?;
+    let query = parse_query(query.as_deref())?;
+    let publish = first(&query, "publish").is_some_and(|v| v == "true" || v == "1");
+    let body = read_body(&state, &headers, body, MAX_TOKEN_REQUEST_BYTES).await?;
+    let topics: Vec<TokenRequestTopic> = serde_json::from_slice(&body).map_err(|e| {
+        state.metrics.rejected("malformed_json");
+        ApiError::bad_request(
+            "invalid_token_request",
+            format!("the body must be a JSON list of {{\"channel\", \"name\"}} topics: {e}"),
+        )
+    })?;
+    let Some(channel) = topics.first().map(|t| t.channel.clone()) else {
+        state.metrics.rejected("no_topics");
+        return Err(ApiError::bad_request("no_topics", "a token needs at least one topic"));
+    };
+    if let Some(other) = topics.iter().find(|t| t.channel != channel) {
+        state.metrics.rejected("several_channels");
+        return Err(ApiError::bad_request(
+            "several_channels",
+            format!("a token covers one channel; the request names `{channel}` and `{}`", other.channel),
+        ));
+    }
+    for topic in &topics {
+        state.topic_spec(&channel, &topic.name)?;
+    }
+    let token = state
+        .tokens
+        .mint_names(&channel, topics.iter().map(|t| t.name.as_str()), publish)
+        .map_err(ApiError::from)?;
+    Ok((StatusCode::CREATED, Json(json!({ "jwt": token.jwt }))))
+}
+
+/// `POST /v1/realtime/publish?channel=&topic=[&run_id=][&fn_id=]` with the JSON payload as
+/// the body, authenticated by the signing key or a publish token. Answers `200 {"id": "..."}`.
+pub(crate) async fn publish(
+    State(state): State<Arc<GatewayState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let grant = state.authorize_publish(&headers)?;
+    let query = parse_query(query.as_deref())?;
+    let channel = first(&query, "channel").filter(|c| !c.is_empty()).ok_or_else(|| {
+        state.metrics.rejected("missing_channel");
+        ApiError::bad_request("missing_channel", "the `channel` query parameter is required")
+    })?;
+    let topic = first(&query, "topic").filter(|t| !t.is_empty()).ok_or_else(|| {
+        state.metrics.rejected("missing_topic");
+        ApiError::bad_request("missing_topic", "the `topic` query parameter is required")
+    })?;
+    if let PublishGrant::Token(claims) = &grant {
+        claims.authorize(channel, [topic]).map_err(|err| {
+            let api = ApiError::from(err);
+            state.metrics.auth_failure(api.code);
+            api
+        })?;
+    }
+    let is_stream = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/stream"));
+    if is_stream {
+        state.metrics.rejected("unsupported_media_type");
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "`text/stream` publishes are not supported yet; send the payload as JSON",
+        ));
+    }
+    let limit = state.realtime.max_payload_bytes();
+    let body = read_body(&state, &headers, body, limit).await?;
+    let data: Value = serde_json::from_slice(&body).map_err(|e| {
+        state.metrics.rejected("malformed_json");
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    let spec = state.topic_spec(channel, topic)?;
+    let options = PublishOptions {
+        run_id: first(&query, "run_id").filter(|v| !v.is_empty()).map(str::to_owned),
+        fn_id: first(&query, "fn_id").filter(|v| !v.is_empty()).map(str::to_owned),
+        ..PublishOptions::default()
+    };
+    let id = state.realtime.publish_json(channel, topic, data, spec, options).await.map_err(|err| {
+        let api = ApiError::from(err);
+        match api.code {
+            "schema_violation" => state.metrics.validation_failure(),
+            code => state.metrics.rejected(code),
+        }
+        api
+    })?;
+    state.metrics.published();
+    Ok(Json(json!({ "id": id })))
+}
+
+/// `GET /healthz`.
+pub(crate) async fn healthz(State(state): State<Arc<GatewayState>>) -> Json<Value> {
+    Json(json!({
+        "status": if state.shutdown.is_cancelled() { "closing" } else { "ok" },
+        "transport": state.realtime.transport().kind(),
+        "connections": state.max_connections - state.permits.available_permits(),
+    }))
+}
+
+/// `GET /metrics`, in the Prometheus text format.
+pub(crate) async fn metrics(State(state): State<Arc<GatewayState>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.render(),
+    )
+}
+
+/// Reads a body of at most `limit` bytes; over it, 413 and nothing is read further.
+async fn read_body(state: &GatewayState, headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(size) = declared.filter(|size| *size > limit) {
+        state.metrics.rejected("payload_too_large");
+        return Err(ApiError::too_large(size, limit));
+    }
+    to_bytes(body, limit).await.map_err(|_| {
+        state.metrics.rejected("payload_too_large");
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is over the limit of {limit} bytes"),
+        )
+    })
+}
+
+impl GatewayState {
+    /// The spec to validate a topic against: `Some` for a registered channel, `None` for
+    /// an unknown one (unless strict); an unknown topic of a known channel is refused.
+    pub(crate) fn topic_spec(&self, channel: &str, topic: &str) -> Result<Option<&'static TopicSpec>, ApiError> {
+        match self.registry.find(channel) {
+            Some(descriptor) => descriptor.topic(topic).map(Some).ok_or_else(|| {
+                self.metrics.rejected("unknown_topic");
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_topic",
+                    format!("channel `{channel}` ({}) has no topic `{topic}`", descriptor.pattern),
+                )
+            }),
+            None if self.strict => {
+                self.metrics.rejected("unknown_channel");
+                Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_channel",
+                    format!("no registered channel matches `{channel}` (the server runs with --strict)"),
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+}

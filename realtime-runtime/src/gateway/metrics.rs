@@ -1,0 +1,77 @@
+//! Prometheus metrics of the gateway, served at `/metrics`.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, &'static str)>;
+
+/// The gateway's counters and gauges.
+#[derive(Debug)]
+pub struct GatewayMetrics {
+    registry: Registry,
+    connections: Family<Labels, Gauge>,
+    published: Counter,
+    delivered: Family<Labels, Counter>,
+    auth_failures: Family<Labels, Counter>,
+    validation_failures: Counter,
+    rejected: Family<Labels, Counter>,
+}
+
+impl Default for GatewayMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("realtime");
+        let connections = Family::<Labels, Gauge>::default();
+        let published = Counter::default();
+        let delivered = Family::<Labels, Counter>::default();
+        let auth_failures = Family::<Labels, Counter>::default();
+        let validation_failures = Counter::default();
+        let rejected = Family::<Labels, Counter>::default();
+        registry.register("connections", "Open subscriber connections, by transport", connections.clone());
+        registry.register("messages_published", "Messages published through the gateway", published.clone());
+        registry.register("messages_delivered", "Messages written to subscribers, by transport", delivered.clone());
+        registry.register("auth_failures", "Requests refused for credentials or token scope, by reason", auth_failures.clone());
+        registry.register("validation_failures", "Messages refused for breaking their topic's schema", validation_failures.clone());
+        registry.register("rejected_requests", "Requests refused for other bad input, by reason", rejected.clone());
+        GatewayMetrics { registry, connections, published, delivered, auth_failures, validation_failures, rejected }
+    }
+}
+
+impl GatewayMetrics {
+    pub(crate) fn connection_opened(&self, transport: &'static str) {
+        self.connections.get_or_create(&vec![("transport", transport)]).inc();
+    }
+
+    pub(crate) fn connection_closed(&self, transport: &'static str) {
+        self.connections.get_or_create(&vec![("transport", transport)]).dec();
+    }
+
+    pub(crate) fn published(&self) {
+        self.published.inc();
+    }
+
+    pub(crate) fn delivered(&self, transport: &'static str) {
+        self.delivered.get_or_create(&vec![("transport", transport)]).inc();
+    }
+
+    pub(crate) fn auth_failure(&self, reason: &'static str) {
+        self.auth_failures.get_or_create(&vec![("reason", reason)]).inc();
+    }
+
+    pub(crate) fn validation_failure(&self) {
+        self.validation_failures.inc();
+    }
+
+    pub(crate) fn rejected(&self, reason: &'static str) {
+        self.rejected.get_or_create(&vec![("reason", reason)]).inc();
+    }
+
+    /// The metrics in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+}

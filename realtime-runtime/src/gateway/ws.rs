@@ -1,0 +1,180 @@
+//! `GET /v1/realtime/connect?token=<jwt>`: subscribers over WebSocket.
+//!
+//! The token is checked before the upgrade (401 otherwise), and the connection is
+//! subscribed before the upgrade completes, so nothing published after the handshake is
+//! missed. Frames to the client are the envelopes' JSON. The client may send
+//! `{"kind": "sub", "data": "<jwt>"}` to add a token's topics and
+//! `{"kind": "unsub", "data": [{"channel": "...", "name": "<topic>"}]}` to drop topics;
+//! each gets a reply of the same kind with `{"ok": true|false, ...}` as data. A ping goes
+//! out every keepalive interval; a client that answers none of two is closed.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::auth::{parse_query, subscriber_token};
+use super::error::ApiError;
+use super::scope::{ConnectionScope, Outgoing};
+use super::GatewayState;
+
+/// Close code sent when the server shuts down.
+const GOING_AWAY: u16 = 1001;
+
+pub(crate) async fn connect(
+    State(state): State<Arc<GatewayState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    state.check_origin(&headers)?;
+    let query = parse_query(query.as_deref())?;
+    let Some(jwt) = subscriber_token(&headers, &query) else {
+        state.metrics.auth_failure("missing_credentials");
+        return Err(ApiError::unauthorized("a subscription token is required: `?token=<jwt>`"));
+    };
+    let claims = state.verify_token(jwt)?;
+    let permit = state.acquire_connection()?;
+    let mut scope = ConnectionScope::default();
+    scope.add(&state, &claims).await.map_err(|e| {
+        ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string())
+    })?;
+    let tracker = state.tracker.clone();
+    Ok(upgrade
+        .on_upgrade(move |socket| tracker.track_future(run(socket, state, scope, permit)))
+        .into_response())
+}
+
+/// A frame the client sends.
+#[derive(Deserialize)]
+struct ClientFrame {
+    kind: String,
+    #[serde(default)]
+    data: Value,
+}
+
+/// A topic to drop, in the reference's shape.
+#[derive(Deserialize)]
+struct UnsubTopic {
+    channel: String,
+    name: String,
+}
+
+async fn run(mut socket: WebSocket, state: Arc<GatewayState>, mut scope: ConnectionScope, _permit: OwnedSemaphorePermit) {
+    state.metrics.connection_opened("ws");
+    let mut keepalive = tokio::time::interval(state.keepalive);
+    keepalive.tick().await;
+    let mut unanswered_pings = 0u32;
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => {
+                let closing = json!({ "kind": "closing", "data": { "reason": "the server is shutting down" } });
+                let _ = socket.send(text(&closing)).await;
+                let _ = socket
+                    .send(Message::Close(Some(CloseFrame { code: GOING_AWAY, reason: Utf8Bytes::from_static("server shutting down") })))
+                    .await;
+                break;
+            }
+            Some((channel, item)) = scope.streams.next(), if !scope.streams.is_empty() => {
+                let sent = match scope.outgoing(&state, &channel, item) {
+                    Outgoing::Deliver(delivery) => {
+                        let frame = Utf8Bytes::try_from(delivery.json().clone()).expect("envelope JSON is UTF-8");
+                        let sent = socket.send(Message::Text(frame)).await;
+                        if sent.is_ok() {
+                            state.metrics.delivered("ws");
+                        }
+                        sent
+                    }
+                    Outgoing::Notice(notice) => socket.send(text(&notice)).await,
+                    Outgoing::Skip => Ok(()),
+                };
+                if sent.is_err() {
+                    break;
+                }
+            }
+            received = socket.recv() => match received {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(Message::Pong(_))) => unanswered_pings = 0,
+                Some(Ok(Message::Text(frame))) => {
+                    let reply = client_frame(&state, &mut scope, &frame).await;
+                    if socket.send(text(&reply)).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = keepalive.tick() => {
+                if unanswered_pings >= 2 {
+                    break;
+                }
+                unanswered_pings += 1;
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    state.metrics.connection_closed("ws");
+}
+
+/// Handles a `sub` or `unsub` frame and returns the reply.
+async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: &str) -> Value {
+    let frame: ClientFrame = match serde_json::from_str(frame) {
+        Ok(frame) => frame,
+        Err(e) => {
+            state.metrics.rejected("malformed_frame");
+            return json!({ "kind": "error", "data": { "ok": false, "code": "malformed_frame", "error": format!("the frame is not a JSON object with a `kind`: {e}") } });
+        }
+    };
+    match frame.kind.as_str() {
+        "sub" => {
+            let Some(jwt) = frame.data.as_str() else {
+                return reply("sub", Err(ApiError::bad_request("malformed_frame", "`sub` takes a token as `data`")), scope);
+            };
+            let result = match state.verify_token(jwt) {
+                Ok(claims) => scope.add(state, &claims).await.map_err(|e| {
+                    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string())
+                }),
+                Err(err) => Err(err),
+            };
+            reply("sub", result, scope)
+        }
+        "unsub" => {
+            let topics: Vec<UnsubTopic> = match serde_json::from_value(frame.data) {
+                Ok(topics) => topics,
+                Err(e) => {
+                    return reply(
+                        "unsub",
+                        Err(ApiError::bad_request("malformed_frame", format!("`unsub` takes a list of {{channel, name}}: {e}"))),
+                        scope,
+                    )
+                }
+            };
+            for topic in topics {
+                scope.remove(&topic.channel, std::slice::from_ref(&topic.name));
+            }
+            reply("unsub", Ok(()), scope)
+        }
+        other => {
+            state.metrics.rejected("unknown_frame");
+            json!({ "kind": "error", "data": { "ok": false, "code": "unknown_frame", "error": format!("unknown frame kind `{other}`: expected `sub` or `unsub`") } })
+        }
+    }
+}
+
+fn reply(kind: &str, result: Result<(), ApiError>, scope: &ConnectionScope) -> Value {
+    match result {
+        Ok(()) => json!({ "kind": kind, "data": { "ok": true, "subscriptions": scope.describe() } }),
+        Err(err) => json!({ "kind": kind, "data": { "ok": false, "code": err.code, "error": err.message } }),
+    }
+}
+
+fn text(value: &Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
