@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// The largest payload accepted, in bytes of JSON.
     #[arg(long, env = "REALTIME_MAX_PAYLOAD_BYTES", default_value_t = crate::DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
+    /// Also serve the demo: a page at `/` that watches a scripted pipeline run live.
+    #[arg(long, env = "REALTIME_DEMO")]
+    pub demo: bool,
 }
 
 impl ServeArgs {
@@ -99,10 +102,21 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         tracing::warn!("Never run dev mode where anyone else can reach this server.");
         tracing::warn!("{banner}");
     }
-    let gateway = Gateway::new(realtime, config)?;
+    let mut gateway = Gateway::new(realtime, config)?;
+    if args.demo {
+        gateway = gateway.register::<crate::demo::Demo>();
+    }
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let router = gateway.router();
+    let mut router = gateway.router();
+    if args.demo {
+        router = router.merge(crate::demo::router(gateway.clone(), crate::demo::DEFAULT_PACE));
+    }
+    if args.demo {
+        // Before the "listening on" line, which launchers wait for.
+        tracing::info!("demo page: http://{addr}/");
+        println!("demo page: http://{addr}/");
+    }
     tracing::info!(%addr, transport = "memory", "realtime gateway listening on http://{addr}");
     println!("listening on http://{addr}");
     gateway.serve_router(listener, router, shutdown_signal()).await?;

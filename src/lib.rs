@@ -97,6 +97,8 @@ pub use serde;
 pub use serde_json;
 
 pub mod cli;
+/// The demo of `realtime serve --demo`: a page that watches a pipeline run live.
+pub mod demo;
 
 /// The gateway server: routes, configuration, metrics.
 pub use realtime_runtime::gateway;

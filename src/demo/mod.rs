@@ -1,0 +1,171 @@
+//! A demo run is a scripted job ([`STEPS`](crate::demo::STEPS)) that publishes to its own
+//! channel, `demo:<run_id>` ([`Demo`](crate::demo::Demo)): a `log` line, then a `status`
+//! with the stage and percent, one step at a human pace, until 100 %. The page
+//! (`page.html`, served by [`router`](crate::demo::router))
+//! asks the server for a run and a subscription token, subscribes over the gateway's
+//! WebSocket, and only then starts the run, so it sees every message: delivery is live,
+//! nothing published before the subscription is replayed.
+//!
+//! Tokens are minted in-process with the gateway's [`TokenAuthority`](crate::TokenAuthority),
+//! scoped to the run's channel and to subscribing: the page never needs, nor sees, the
+//! signing key, so the demo works with a signing key as well as in dev mode. The demo
+//! routes themselves take no credentials; anyone who can reach them can watch a demo run.
+//!
+//! ```
+//! use futures::StreamExt;
+//! use realtime::demo::{self, Demo, DemoMessage, STEPS};
+//! use realtime::Realtime;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let rt = Realtime::in_memory();
+//! let run = Demo::new("r1");
+//! let mut sub = rt.subscribe(&run).await?;
+//! demo::run_job(&rt, &run, std::time::Duration::ZERO).await?;
+//!
+//! let mut lines = Vec::new();
+//! while lines.len() < STEPS.len() {
+//!     if let DemoMessage::Log(log) = sub.next().await.unwrap()?.data {
+//!         lines.push(log.line);
+//!     }
+//! }
+//! assert_eq!(lines, STEPS.iter().map(|s| s.line).collect::<Vec<_>>());
+//! # Ok(())
+//! # }
+//! ```
+
+mod http;
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{channel, PublishError, Realtime};
+
+pub use http::{router, DemoRun};
+
+/// The pause between two steps of a demo run when served: slow enough to watch.
+pub const DEFAULT_PACE: Duration = Duration::from_millis(400);
+
+/// Where a demo run is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DemoStatus {
+    /// The stage the run is in, for people.
+    pub stage: String,
+    /// Percent done.
+    #[schemars(range(max = 100))]
+    pub percent: u8,
+}
+
+/// One line of a demo run's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DemoLog {
+    /// The line.
+    pub line: String,
+}
+
+/// The channel of one demo run.
+#[channel(name = "demo:<run_id>")]
+pub struct Demo {
+    /// The run.
+    pub run_id: String,
+    /// The stage and percent, after each step.
+    #[topic]
+    status: DemoStatus,
+    /// What happened, one line per step.
+    #[topic]
+    log: DemoLog,
+}
+
+/// One step of the demo script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoStep {
+    /// Percent done after the step.
+    pub percent: u8,
+    /// The stage the step belongs to.
+    pub stage: &'static str,
+    /// The log line it publishes.
+    pub line: &'static str,
+}
+
+const fn step(percent: u8, stage: &'static str, line: &'static str) -> DemoStep {
+    DemoStep { percent, stage, line }
+}
+
+/// The script every demo run follows: a document-summary pipeline, from queued to done.
+/// Percentages rise strictly and the last is 100.
+pub const STEPS: &[DemoStep] = &[
+    step(0, "Queued", "Run queued, waiting for a worker"),
+    step(8, "Starting", "Worker picked up the run"),
+    step(16, "Fetching sources", "Fetching 3 source documents"),
+    step(25, "Fetching sources", "Fetched 3 documents (42 KB)"),
+    step(33, "Parsing", "Split the documents into 128 chunks"),
+    step(42, "Embedding", "Embedded 64 of 128 chunks"),
+    step(50, "Embedding", "Embedded 128 of 128 chunks"),
+    step(58, "Searching", "Found 12 relevant passages"),
+    step(67, "Generating", "Drafting the summary from 12 passages"),
+    step(75, "Generating", "Generated 412 tokens"),
+    step(
+        83,
+        "Reviewing",
+        "Checked 9 claims against the sources: all supported",
+    ),
+    step(92, "Saving", "Saved the summary"),
+    step(100, "Done", "Pipeline complete"),
+];
+
+/// The function id demo messages are tagged with.
+pub const FN_ID: &str = "demo-pipeline";
+
+/// Runs the demo script on `run`: for each of [`STEPS`], publishes its `log` line, then
+/// its `status`, then waits `pace` (not after the last step).
+///
+/// The log line goes first so that a subscriber which stops at 100 % has every line.
+/// Messages are tagged with the run id and [`FN_ID`]. See the [module](self) example.
+pub async fn run_job(realtime: &Realtime, run: &Demo, pace: Duration) -> Result<(), PublishError> {
+    for (i, step) in STEPS.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(pace).await;
+        }
+        realtime
+            .publish(
+                run.log(),
+                DemoLog {
+                    line: step.line.to_owned(),
+                },
+            )
+            .run_id(run.run_id.clone())
+            .fn_id(FN_ID)
+            .await?;
+        realtime
+            .publish(
+                run.status(),
+                DemoStatus {
+                    stage: step.stage.to_owned(),
+                    percent: step.percent,
+                },
+            )
+            .run_id(run.run_id.clone())
+            .fn_id(FN_ID)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_rises_to_100() {
+        assert!(STEPS.windows(2).all(|w| w[0].percent < w[1].percent));
+        assert_eq!(STEPS.first().map(|s| s.percent), Some(0));
+        assert_eq!(STEPS.last().map(|s| s.percent), Some(100));
+    }
+
+    #[test]
+    fn the_channel_is_named_after_the_run() {
+        assert_eq!(Demo::new("r42").name(), "demo:r42");
+    }
+}
