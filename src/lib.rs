@@ -91,7 +91,7 @@ pub use realtime_runtime::{
 /// Re-exported so payload types can derive with only this crate as a dependency:
 /// `#[serde(crate = "realtime::serde")]` and `#[schemars(crate = "realtime::schemars")]`.
 pub use schemars;
-/// Re-exported for payload derives; see [`schemars`](crate::schemars).
+/// Re-exported for payload derives; see [`schemars`].
 pub use serde;
 /// Re-exported: envelopes carry `serde_json::Value` data.
 pub use serde_json;
@@ -102,6 +102,10 @@ pub mod demo;
 
 /// The gateway server: routes, configuration, metrics.
 pub use realtime_runtime::gateway;
+
+/// The client: subscribe to a gateway over WebSocket or SSE, with reconnection, and get
+/// the same typed messages as in-process.
+pub use realtime_runtime::client;
 
 /// The core crate, for items not re-exported at the top level.
 pub use realtime_core as core;

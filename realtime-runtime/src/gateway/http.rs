@@ -105,10 +105,20 @@ pub(crate) async fn publish(
     }
     let limit = state.realtime.max_payload_bytes();
     let body = read_body(&state, &headers, body, limit).await?;
-    let data: Value = serde_json::from_slice(&body).map_err(|e| {
-        state.metrics.rejected("malformed_json");
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-    })?;
+    let data: Value = match serde_json::from_slice(&body) {
+        Ok(data) => data,
+        // The reference JS SDK sends a string payload raw, unquoted (`publish(topic, "a
+        // line")`, and nothing for `undefined`), and the reference server takes a body
+        // that is not JSON as a string. Do the same for that SDK (it names itself in
+        // `x-inngest-sdk`); everyone else still gets 400 for malformed JSON.
+        Err(_) if headers.contains_key("x-inngest-sdk") && std::str::from_utf8(&body).is_ok() => {
+            Value::String(String::from_utf8_lossy(&body).into_owned())
+        }
+        Err(e) => {
+            state.metrics.rejected("malformed_json");
+            return Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")));
+        }
+    };
     let spec = state.topic_spec(channel, topic)?;
     let options = PublishOptions {
         run_id: first(&query, "run_id").filter(|v| !v.is_empty()).map(str::to_owned),
