@@ -27,8 +27,13 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
     /// Only these topics. A key of another channel's topic has another type and does not
     /// compile.
     pub fn topics(mut self, topics: impl IntoIterator<Item = C::Topic>) -> Self {
-        self.topics = topics.into_iter().collect();
-        self.topics.dedup();
+        // Keeps the first occurrence of each key: `Vec::dedup` would only drop adjacent repeats.
+        self.topics.clear();
+        for topic in topics {
+            if !self.topics.contains(&topic) {
+                self.topics.push(topic);
+            }
+        }
         self
     }
 

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 use realtime_core::Channel;
 use serde_json::Value;
 
@@ -17,23 +17,27 @@ use crate::{Delivery, RecvError, Subscription};
 impl<C: Channel> Subscription<C> {
     /// A view yielding each message as its envelope's JSON (see `realtime_core::Envelope`
     /// for the shape), or an error item.
-    pub fn json_stream(&self) -> impl Stream<Item = Result<Value, RecvError>> + Send + 'static {
-        self.delivery_view().map(|item| {
+    pub fn json_stream(&self) -> BoxStream<'static, Result<Value, RecvError>> {
+        self.delivery_view()
+            .map(|item| {
             item.map(|delivery| serde_json::to_value(delivery.envelope()).expect("an envelope always serializes"))
-        })
+            })
+            .boxed()
     }
 
     /// A view yielding Server-Sent Events, ready to write to an HTTP response:
     /// `id: <message id>\ndata: <envelope JSON>\n\n` per message, and
     /// `event: error\ndata: {"error": "..."}\n\n` per error item.
-    pub fn sse_stream(&self) -> impl Stream<Item = Bytes> + Send + 'static {
-        self.delivery_view().map(|item| match item {
+    pub fn sse_stream(&self) -> BoxStream<'static, Bytes> {
+        self.delivery_view()
+            .map(|item| match item {
             Ok(delivery) => delivery.sse_frame().clone(),
             Err(err) => {
                 let body = serde_json::json!({ "error": err.to_string() });
                 Bytes::from(format!("event: error\ndata: {body}\n\n"))
             }
-        })
+            })
+            .boxed()
     }
 
     fn delivery_view(&self) -> impl Stream<Item = Result<Arc<Delivery>, RecvError>> + Send + 'static {
