@@ -9,6 +9,8 @@
 #![warn(missing_docs)]
 
 mod callback;
+#[cfg(feature = "client")]
+pub mod client;
 mod delivery;
 mod error;
 #[cfg(feature = "gateway")]

@@ -1,0 +1,226 @@
+//! [`ClientSubscription`]: a typed stream of one channel's messages, received over the
+//! network.
+//!
+//! It yields the same [`Message`]s as an in-process [`Subscription`](crate::Subscription),
+//! in the order the gateway sends them, with the same checks: messages of topics not
+//! chosen are skipped, data is validated against the topic's schema (unless switched off)
+//! and decoded into the channel's message enum, and a message that fails either is an
+//! error item. Notices from the gateway are error items too: a lag, a problem with a
+//! message. The stream goes on after each of them.
+//!
+//! When the connection drops, the stream yields [`ClientRecvError::Disconnected`] and
+//! reconnects with a fresh token (see [`TokenSource`](super::TokenSource)); messages
+//! published while it was down are missed. It ends only after
+//! [`ClientRecvError::GaveUp`], when a cap on reconnection attempts is set and reached, or
+//! when it is closed.
+//!
+//! The connection is read only while the stream is polled; a subscription left unpolled
+//! for long may be dropped by the gateway, and is then reconnected on the next poll.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use futures::stream::BoxStream;
+use futures::Stream;
+use realtime_core::{Channel, Envelope, Message, MessageId, TopicKey, TopicSpec};
+
+use super::session::{Session, SessionStatus};
+use super::wire::Frame;
+use super::{ClientRecvError, ClientTransport};
+
+/// A typed stream of messages from the gateway:
+/// `Stream<Item = Result<Message<C::Message>, ClientRecvError>>`.
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use realtime_runtime::client::{BoxError, Client, ClientRecvError};
+/// # async fn demo<C: realtime_core::Channel>(channel: C) -> Result<(), Box<dyn std::error::Error>> {
+///
+/// let client = Client::new("http://127.0.0.1:8288")?;
+/// let tokens = || async { Ok::<_, BoxError>(fetch_token_from_my_backend().await?) };
+/// let mut sub = client.subscribe(&channel, tokens).await?;
+/// while let Some(item) = sub.next().await {
+///     match item {
+///         Ok(message) => println!("{} #{}: {:?}", message.topic, message.id, message.data),
+///         Err(ClientRecvError::Disconnected { attempt, error }) => {
+///             eprintln!("connection lost ({error}), reconnecting (attempt {attempt})")
+///         }
+///         Err(other) => eprintln!("{other}"),
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// # async fn fetch_token_from_my_backend() -> Result<String, BoxError> { todo!() }
+/// ```
+pub struct ClientSubscription<C: Channel> {
+    channel: String,
+    topics: Vec<&'static TopicSpec>,
+    validate: bool,
+    transport: ClientTransport,
+    status: Arc<SessionStatus>,
+    frames: Option<BoxStream<'static, Result<Frame, ClientRecvError>>>,
+    _channel: PhantomData<fn() -> C>,
+}
+
+impl<C: Channel> ClientSubscription<C> {
+    pub(crate) fn new(
+        channel: String,
+        topics: Vec<C::Topic>,
+        validate: bool,
+        transport: ClientTransport,
+        session: Session,
+    ) -> Self {
+        ClientSubscription {
+            channel,
+            topics: topics.into_iter().map(TopicKey::spec).collect(),
+            validate,
+            transport,
+            status: session.status(),
+            frames: Some(session.into_stream()),
+            _channel: PhantomData,
+        }
+    }
+
+    /// The concrete channel name.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// The wire names of the topics this subscription takes.
+    pub fn topics(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.topics.iter().map(|spec| spec.name())
+    }
+
+    /// The transport in use.
+    pub fn transport(&self) -> ClientTransport {
+        self.transport
+    }
+
+    /// Whether a connection is open now. It is `false` between a
+    /// [`Disconnected`](ClientRecvError::Disconnected) item and the next successful
+    /// reconnection.
+    pub fn is_connected(&self) -> bool {
+        self.frames.is_some() && self.status.is_connected()
+    }
+
+    /// How many connections were opened: 1 once subscribed, one more per reconnection.
+    pub fn connections(&self) -> u64 {
+        self.status.connections()
+    }
+
+    /// The id of the last message received from the gateway (before topic filtering and
+    /// validation), if any. Resuming from it after a reconnection is not implemented yet.
+    pub fn last_id(&self) -> Option<MessageId> {
+        self.status.last_id()
+    }
+
+    /// Whether [`close`](Self::close) was called or the stream ended.
+    pub fn is_closed(&self) -> bool {
+        self.frames.is_none()
+    }
+
+    /// Closes the subscription: the connection is dropped and the stream ends.
+    pub fn close(&mut self) {
+        self.frames = None;
+        self.status.set_disconnected();
+    }
+
+    fn select(&self, envelope: &Envelope) -> Option<&'static TopicSpec> {
+        if envelope.channel != self.channel {
+            return None;
+        }
+        self.topics
+            .iter()
+            .copied()
+            .find(|spec| spec.name() == envelope.topic)
+    }
+
+    fn decode(
+        &self,
+        envelope: Envelope,
+        spec: &'static TopicSpec,
+    ) -> Result<Message<C::Message>, ClientRecvError> {
+        if self.validate {
+            spec.check(&envelope.data)?;
+        }
+        let data = C::decode(&envelope.topic, &envelope.data)?;
+        Ok(Message {
+            id: envelope.id,
+            channel: envelope.channel,
+            topic: envelope.topic,
+            kind: envelope.kind,
+            run_id: envelope.run_id,
+            fn_id: envelope.fn_id,
+            created_at: envelope.created_at,
+            data,
+        })
+    }
+
+    /// What a frame becomes: an item, or nothing when it is not for this subscription.
+    fn item(&self, frame: Frame) -> Option<Result<Message<C::Message>, ClientRecvError>> {
+        match frame {
+            Frame::Envelope(envelope) => {
+                let spec = self.select(&envelope)?;
+                Some(self.decode(envelope, spec))
+            }
+            Frame::Lagged { missed } => Some(Err(ClientRecvError::Lagged { missed })),
+            Frame::Server {
+                topic: Some(topic), ..
+            } if !self.topics().any(|t| t == topic) => None,
+            Frame::Server {
+                code,
+                message,
+                topic,
+                id,
+            } => Some(Err(ClientRecvError::Server {
+                code,
+                message,
+                topic,
+                id,
+            })),
+            Frame::Malformed { reason } => Some(Err(ClientRecvError::Malformed { reason })),
+            // The session handles `closing` itself and never passes on ignored frames.
+            Frame::Closing { .. } | Frame::Ignored => None,
+        }
+    }
+}
+
+impl<C: Channel> Stream for ClientSubscription<C> {
+    type Item = Result<Message<C::Message>, ClientRecvError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let Some(frames) = self.frames.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match ready!(frames.as_mut().poll_next(cx)) {
+                None => {
+                    self.close();
+                    return Poll::Ready(None);
+                }
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                Some(Ok(frame)) => {
+                    if let Some(item) = self.item(frame) {
+                        return Poll::Ready(Some(item));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<C: Channel> fmt::Debug for ClientSubscription<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSubscription")
+            .field("channel", &self.channel)
+            .field("topics", &self.topics().collect::<Vec<_>>())
+            .field("transport", &self.transport)
+            .field("validate", &self.validate)
+            .field("connected", &self.is_connected())
+            .field("last_id", &self.last_id())
+            .finish()
+    }
+}

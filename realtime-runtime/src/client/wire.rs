@@ -1,0 +1,219 @@
+//! What the gateway sends, decoded: envelopes, notices, and HTTP error bodies.
+//!
+//! Over WebSocket every frame is a JSON text: an envelope, or a notice whose `kind` is
+//! `lagged`, `error` or `closing` (replies to `sub`/`unsub` frames, which this client
+//! never sends, are ignored). Over SSE an envelope is an unnamed event; a notice is an
+//! event named after its kind, whose data is the notice (or, for `closing`, its data).
+
+use realtime_core::{Envelope, MessageId};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::sse_parser::SseEvent;
+use super::ClientError;
+
+/// One decoded frame.
+#[derive(Debug)]
+pub(crate) enum Frame {
+    /// A message.
+    Envelope(Envelope),
+    /// The gateway dropped messages for this connection.
+    Lagged { missed: u64 },
+    /// The gateway reported a problem with a message.
+    Server {
+        code: String,
+        message: String,
+        topic: Option<String>,
+        id: Option<MessageId>,
+    },
+    /// The gateway is shutting down and will close the connection.
+    Closing { reason: Option<String> },
+    /// Not understood.
+    Malformed { reason: String },
+    /// Understood and of no interest.
+    Ignored,
+}
+
+/// Decodes a WebSocket text frame.
+pub(crate) fn from_ws_text(text: &str) -> Frame {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => {
+            return Frame::Malformed {
+                reason: format!("a text frame is not JSON: {e}"),
+            }
+        }
+    };
+    match value.get("kind").and_then(Value::as_str) {
+        Some(kind @ ("lagged" | "error" | "closing")) => notice(kind, &value),
+        Some("sub" | "unsub") => Frame::Ignored,
+        _ => envelope(value),
+    }
+}
+
+/// Decodes a Server-Sent Event.
+pub(crate) fn from_sse_event(event: &SseEvent) -> Frame {
+    let value: Value = match serde_json::from_str(&event.data) {
+        Ok(value) => value,
+        Err(e) => {
+            return Frame::Malformed {
+                reason: format!("the data of a `{}` event is not JSON: {e}", event.event),
+            }
+        }
+    };
+    match event.event.as_str() {
+        "message" => envelope(value),
+        kind @ ("lagged" | "error" | "closing") => notice(kind, &value),
+        other => Frame::Malformed {
+            reason: format!("unknown event `{other}`"),
+        },
+    }
+}
+
+fn envelope(value: Value) -> Frame {
+    match serde_json::from_value(value) {
+        Ok(envelope) => Frame::Envelope(envelope),
+        Err(e) => Frame::Malformed {
+            reason: format!("a frame is neither a notice nor a message envelope: {e}"),
+        },
+    }
+}
+
+/// A notice: `{"kind", "channel", "topic"?, "data": {...}}`, or its bare data.
+fn notice(kind: &str, value: &Value) -> Frame {
+    let data = match value.get("kind") {
+        Some(_) => value.get("data").unwrap_or(&Value::Null),
+        None => value,
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    match kind {
+        "lagged" => match data.get("missed").and_then(Value::as_u64) {
+            Some(missed) => Frame::Lagged { missed },
+            None => Frame::Malformed {
+                reason: "a `lagged` notice without a `missed` count".into(),
+            },
+        },
+        "error" => Frame::Server {
+            code: text(data, "code").unwrap_or_else(|| "unknown".into()),
+            message: text(data, "error").unwrap_or_default(),
+            topic: text(value, "topic"),
+            id: data
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| id.parse().ok()),
+        },
+        _ => Frame::Closing {
+            reason: text(data, "reason"),
+        },
+    }
+}
+
+/// The gateway's error body: `{"error", "code", "status", "data"}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: Option<String>,
+    code: Option<String>,
+}
+
+/// A refusal from the status and body of an HTTP answer.
+pub(crate) fn rejection(status: u16, reason: Option<&str>, body: &[u8]) -> ClientError {
+    let body: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let (code, message) = body.map(|b| (b.code, b.error)).unwrap_or_default();
+    ClientError::Rejected {
+        status,
+        code: code.unwrap_or_else(|| "unknown".into()),
+        message: message.unwrap_or_else(|| reason.map_or_else(|| format!("HTTP {status}"), str::to_owned)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_envelope_frame() {
+        let text = r#"{"id":"5-1","channel":"p:1","topic":"status","data":{"m":1},"kind":"data","created_at":"2026-01-01T00:00:00Z"}"#;
+        let Frame::Envelope(env) = from_ws_text(text) else {
+            panic!("not an envelope")
+        };
+        assert_eq!(env.id, MessageId::new(5, 1));
+        assert_eq!(env.topic, "status");
+    }
+
+    #[test]
+    fn ws_notices() {
+        let lagged = r#"{"kind":"lagged","channel":"p:1","data":{"missed":3}}"#;
+        assert!(matches!(from_ws_text(lagged), Frame::Lagged { missed: 3 }));
+        let error = r#"{"kind":"error","channel":"p:1","topic":"status","data":{"code":"schema_violation","error":"bad","id":"1-2"}}"#;
+        let Frame::Server {
+            code,
+            message,
+            topic,
+            id,
+        } = from_ws_text(error)
+        else {
+            panic!("not an error")
+        };
+        assert_eq!(
+            (code.as_str(), message.as_str(), topic.as_deref()),
+            ("schema_violation", "bad", Some("status"))
+        );
+        assert_eq!(id, Some(MessageId::new(1, 2)));
+        let closing = r#"{"kind":"closing","data":{"reason":"bye"}}"#;
+        assert!(matches!(from_ws_text(closing), Frame::Closing { reason: Some(r) } if r == "bye"));
+        assert!(matches!(
+            from_ws_text(r#"{"kind":"sub","data":{"ok":true}}"#),
+            Frame::Ignored
+        ));
+        assert!(matches!(from_ws_text("nope"), Frame::Malformed { .. }));
+        assert!(matches!(
+            from_ws_text(r#"{"kind":"data"}"#),
+            Frame::Malformed { .. }
+        ));
+    }
+
+    #[test]
+    fn sse_notices() {
+        let event = |event: &str, data: &str| SseEvent {
+            event: event.into(),
+            data: data.into(),
+            id: None,
+        };
+        let closing = event("closing", r#"{"reason":"the server is shutting down"}"#);
+        assert!(matches!(
+            from_sse_event(&closing),
+            Frame::Closing { reason: Some(_) }
+        ));
+        let lagged = event(
+            "lagged",
+            r#"{"kind":"lagged","channel":"p:1","data":{"missed":9}}"#,
+        );
+        assert!(matches!(from_sse_event(&lagged), Frame::Lagged { missed: 9 }));
+        assert!(matches!(
+            from_sse_event(&event("surprise", "{}")),
+            Frame::Malformed { .. }
+        ));
+    }
+
+    #[test]
+    fn rejections_read_the_gateway_body() {
+        let body = br#"{"error":"the token expired","code":"token_expired","status":401,"data":null}"#;
+        let ClientError::Rejected {
+            status,
+            code,
+            message,
+        } = rejection(401, Some("Unauthorized"), body)
+        else {
+            panic!("not a rejection")
+        };
+        assert_eq!(
+            (status, code.as_str(), message.as_str()),
+            (401, "token_expired", "the token expired")
+        );
+        let ClientError::Rejected { code, message, .. } = rejection(502, Some("Bad Gateway"), b"<html>")
+        else {
+            panic!("not a rejection")
+        };
+        assert_eq!((code.as_str(), message.as_str()), ("unknown", "Bad Gateway"));
+    }
+}
