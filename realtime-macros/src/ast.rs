@@ -1,7 +1,7 @@
 //! The macro's own model of a channel declaration.
 
 use proc_macro2::Span;
-use syn::{Attribute, Ident, Type, Visibility};
+use syn::{Attribute, Ident, Token, Type, Visibility};
 
 use crate::ctxt::Ctxt;
 use crate::template::Template;
@@ -11,6 +11,8 @@ pub struct ChannelDef {
     /// Attributes on the struct other than `#[channel]` (doc comments, derives).
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
+    /// The user's `struct` token, kept for its span.
+    pub struct_token: Token![struct],
     pub ident: Ident,
     /// The `name = "..."` argument, parsed; `None` when it was missing.
     pub template: Option<Template>,
@@ -58,7 +60,12 @@ impl TopicField {
             .filter(|part| !part.is_empty())
             .map(|part| {
                 let mut chars = part.chars();
-                chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect::<String>()
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase())
+                    .into_iter()
+                    .chain(chars)
+                    .collect::<String>()
             })
             .collect();
         Ident::new(&camel, self.ident.span())

@@ -2,6 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use syn::punctuated::Punctuated;
+use syn::Token;
+
 use crate::ast::ChannelDef;
 
 /// Names of methods `#[channel]` generates on the struct itself; a topic cannot take them.
@@ -12,7 +15,10 @@ const RESERVED_METHODS: &[&str] = &["new", "name", "from_name", "topics"];
 pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
     let cx = &def.errors;
 
-    if let Some(template) = &def.template {
+    check_derives(&def);
+
+    // Without named fields there are no parameters to match: the item's kind was reported.
+    if let Some(template) = def.template.as_ref().filter(|_| def.named_fields) {
         let fields: HashSet<String> = def.params.iter().map(|p| p.ident.to_string()).collect();
         let topic_fields: HashSet<String> = def.topics.iter().map(|t| t.ident.to_string()).collect();
         let mut seen = HashSet::new();
@@ -33,7 +39,7 @@ pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
         }
         for param in &def.params {
             let name = param.ident.to_string();
-            if !seen.contains(name.as_str()) {
+            if !seen.contains(name.as_str()) && !template.has_malformed_placeholder {
                 cx.error_spanned_by(
                     &param.ident,
                     format_args!(
@@ -56,7 +62,11 @@ pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
     let mut variants = HashSet::new();
     for topic in &def.topics {
         let name = topic.wire_name.as_str();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
             cx.error_at(
                 topic.wire_span,
                 format_args!("topic name {name:?} is not allowed: use ASCII letters, digits and `_ - .`"),
@@ -74,7 +84,10 @@ pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
         if !variants.insert(topic.variant().to_string()) {
             cx.error_spanned_by(
                 &topic.ident,
-                format_args!("topic field `{}` turns into the same enum variant as another topic field: rename one", topic.ident),
+                format_args!(
+                    "topic field `{}` turns into the same enum variant as another topic field: rename one",
+                    topic.ident
+                ),
             );
         }
         let field = topic.ident.to_string();
@@ -91,4 +104,25 @@ pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
     let errors = std::mem::take(&mut def.errors);
     errors.finish()?;
     Ok(def)
+}
+
+/// `#[derive(Debug)]` on the struct would conflict with the `Debug` that #[channel] writes.
+fn check_derives(def: &ChannelDef) {
+    for attr in def.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) else {
+            continue;
+        };
+        for path in paths
+            .iter()
+            .filter(|p| p.segments.last().is_some_and(|s| s.ident == "Debug"))
+        {
+            def.errors.error_spanned_by(
+                path,
+                format_args!(
+                    "#[channel] already implements `Debug` for `{}` (it prints the channel's name): remove `Debug` from this derive",
+                    def.ident
+                ),
+            );
+        }
+    }
 }

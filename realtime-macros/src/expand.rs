@@ -2,6 +2,10 @@
 //!
 //! Everything is named through `::realtime::__private`, so the code does not depend on
 //! the user's imports. Helper items live inside `const _: () = { ... };`.
+//!
+//! A payload type is used through [`payload_traits`] only, one trait per capability, so a
+//! payload that lacks e.g. `Serialize` gets one error, on its type in the struct, saying
+//! what to derive.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -12,7 +16,15 @@ use crate::template::Segment;
 
 /// Emits the struct, its enums and its trait implementations.
 pub fn expand(def: ChannelDef) -> TokenStream {
-    let ChannelDef { attrs, vis, ident, template, params, topics, .. } = &def;
+    let ChannelDef {
+        attrs,
+        vis,
+        ident,
+        template,
+        params,
+        topics,
+        ..
+    } = &def;
     let template = template.as_ref().expect("checked: the name is present");
     let pattern = template.lit.value();
     let rt = quote!(::realtime::__private);
@@ -73,9 +85,8 @@ pub fn expand(def: ChannelDef) -> TokenStream {
             Some(text) => quote!(::core::option::Option::Some(#text)),
             None => quote!(::core::option::Option::None),
         };
-        quote_spanned! {ty.span()=>
-            #rt::TopicSpec::new(#wire, #field, #doc, #validate, #rt::schema_for::<#ty>)
-        }
+        let schema = quote_spanned!(ty.span()=> <#ty as PayloadWithSchema>::schema);
+        quote!(#rt::TopicSpec::new(#wire, #field, #doc, #validate, #schema))
     });
 
     let accessors = topics.iter().zip(&variants).map(|(t, variant)| {
@@ -96,23 +107,35 @@ pub fn expand(def: ChannelDef) -> TokenStream {
         }
     });
 
-    let payload_checks = payloads.iter().map(|ty| {
-        quote_spanned! {ty.span()=> __assert_payload::<#ty>(); }
-    });
+    // Each use names the payload type with its own span, so an error lands on the field.
+    let decoders = payloads
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> <#ty as DeserializablePayload>::decode));
+    let debuggers = payloads
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> <#ty as SerializablePayload>::debug));
+    let payload_traits = payload_traits();
 
     let new_doc = format!("Builds the channel `{pattern}` from its parameters.");
     let topic_enum_doc = format!("The topics of [`{ident}`], one variant each.");
-    let message_enum_doc = format!("A typed message of [`{ident}`]: one variant per topic, holding its payload.");
+    let message_enum_doc =
+        format!("A typed message of [`{ident}`]: one variant per topic, holding its payload.");
     let variant_docs = wire_names.iter().map(|w| format!("The `{w}` topic."));
     let variant_docs2 = variant_docs.clone();
     let ident_text = ident.to_string();
     let variant_names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
 
-    quote! {
+    // Spanned on the user's `struct` token, so "not found for this struct" points at the
+    // declaration rather than at the attribute.
+    let struct_item = quote_spanned! {def.struct_token.span=>
         #(#attrs)*
         #vis struct #ident {
             #(#param_fields,)*
         }
+    };
+
+    quote! {
+        #struct_item
 
         #[doc = #topic_enum_doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -150,13 +173,9 @@ pub fn expand(def: ChannelDef) -> TokenStream {
         }
 
         const _: () = {
-            static TOPICS: [#rt::TopicSpec; #count] = [#(#specs),*];
+            #payload_traits
 
-            fn __assert_payload<T: #rt::Payload>() {}
-            #[allow(dead_code)]
-            fn __check_payloads() {
-                #(#payload_checks)*
-            }
+            static TOPICS: [#rt::TopicSpec; #count] = [#(#specs),*];
 
             impl #rt::Channel for #ident {
                 type Topic = #topic_enum;
@@ -185,7 +204,7 @@ pub fn expand(def: ChannelDef) -> TokenStream {
                     data: &#rt::serde_json::Value,
                 ) -> ::core::result::Result<#message_enum, #rt::DecodeError> {
                     match topic {
-                        #(#wire_names => <#payloads as #rt::serde::Deserialize>::deserialize(data)
+                        #(#wire_names => #decoders(data)
                             .map(#message_enum::#variants)
                             .map_err(|source| #rt::DecodeError::Data { topic: #wire_names, source }),)*
                         other => ::core::result::Result::Err(#rt::DecodeError::UnknownTopic {
@@ -231,11 +250,83 @@ pub fn expand(def: ChannelDef) -> TokenStream {
             impl ::core::fmt::Debug for #message_enum {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     match self {
-                        #(#message_enum::#variants(data) => #rt::debug_payload(f, #variant_names, data),)*
+                        #(#message_enum::#variants(data) => #debuggers(data, f, #variant_names),)*
                     }
                 }
             }
         };
+    }
+}
+
+/// The traits through which generated code uses a payload type, one per capability.
+///
+/// Each has a blanket implementation for the types that have the capability, marked
+/// `do_not_recommend` so that a missing capability is reported as the message below rather
+/// than as serde's or schemars' bound deep inside generated code. Each is used once per topic,
+/// so one missing derive is one error.
+fn payload_traits() -> TokenStream {
+    let rt = quote!(::realtime::__private);
+    // `__private` has no `JsonSchema`; the facade's public re-export is just as absolute.
+    let schemars = quote!(::realtime::schemars);
+    let derive_note = |derive: &str| {
+        format!(
+            "add `#[derive({derive})]` to `{{Self}}`: a topic payload implements `Serialize`, `Deserialize` and `schemars::JsonSchema`"
+        )
+    };
+    let (serialize_note, deserialize_note, schema_note) = (
+        derive_note("serde::Serialize"),
+        derive_note("serde::Deserialize"),
+        derive_note("schemars::JsonSchema"),
+    );
+    let foreign_note = "for a type from another crate, enable the crate's `serde` / `schemars` feature, or wrap the type in one of your own";
+    quote! {
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` cannot be a topic payload: it does not implement `Serialize`",
+            label = "published data is serialized to JSON",
+            note = #serialize_note,
+            note = #foreign_note
+        )]
+        trait SerializablePayload {
+            fn debug(&self, f: &mut ::core::fmt::Formatter<'_>, variant: &str) -> ::core::fmt::Result;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: #rt::serde::Serialize> SerializablePayload for T {
+            fn debug(&self, f: &mut ::core::fmt::Formatter<'_>, variant: &str) -> ::core::fmt::Result {
+                #rt::debug_payload(f, variant, self)
+            }
+        }
+
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` cannot be a topic payload: it does not implement `Deserialize`",
+            label = "received data is deserialized from JSON",
+            note = #deserialize_note,
+            note = #foreign_note
+        )]
+        trait DeserializablePayload: ::core::marker::Sized {
+            fn decode(data: &#rt::serde_json::Value) -> ::core::result::Result<Self, #rt::serde_json::Error>;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: #rt::serde::de::DeserializeOwned> DeserializablePayload for T {
+            fn decode(data: &#rt::serde_json::Value) -> ::core::result::Result<Self, #rt::serde_json::Error> {
+                <T as #rt::serde::Deserialize>::deserialize(data)
+            }
+        }
+
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` cannot be a topic payload: it does not implement `JsonSchema`",
+            label = "each topic publishes the JSON Schema of its payload",
+            note = #schema_note,
+            note = #foreign_note
+        )]
+        trait PayloadWithSchema {
+            fn schema() -> #rt::serde_json::Value;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: #schemars::JsonSchema> PayloadWithSchema for T {
+            fn schema() -> #rt::serde_json::Value {
+                #rt::schema_for::<T>()
+            }
+        }
     }
 }
 

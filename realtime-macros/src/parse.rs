@@ -2,7 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields};
+use syn::{Data, DeriveInput, Fields, Token};
 
 use crate::ast::{ChannelDef, ParamField, TopicField};
 use crate::attr::{parse_channel_args, parse_topic_attr, TopicArgs};
@@ -49,7 +49,10 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
             None
         }
         Data::Union(data) => {
-            cx.error_spanned_by(data.union_token, "#[channel] cannot be used on a union: declare a struct");
+            cx.error_spanned_by(
+                data.union_token,
+                "#[channel] cannot be used on a union: declare a struct",
+            );
             None
         }
     };
@@ -75,7 +78,11 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
     let mut topics = Vec::new();
     for field in fields.into_iter().flatten() {
         let ident = field.ident.clone().expect("named fields have idents");
-        let topic_attrs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("topic")).collect();
+        let topic_attrs: Vec<_> = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("topic"))
+            .collect();
         if topic_attrs.is_empty() {
             params.push(ParamField {
                 attrs: field.attrs.clone(),
@@ -88,7 +95,10 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
         let mut args = TopicArgs::default();
         for (i, attr) in topic_attrs.iter().enumerate() {
             if i > 0 {
-                cx.error_spanned_by(attr, "duplicate #[topic] attribute: give the keys in one #[topic(...)]");
+                cx.error_spanned_by(
+                    attr,
+                    "duplicate #[topic] attribute: give the keys in one #[topic(...)]",
+                );
             }
             parse_topic_attr(attr, &mut args, &cx);
         }
@@ -101,22 +111,30 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
             .collect();
         let (wire_name, wire_span) = match &args.name {
             Some(lit) => (lit.value(), lit.span()),
-            None => (ident.to_string().trim_start_matches("r#").to_owned(), ident.span()),
+            None => (
+                ident.to_string().trim_start_matches("r#").to_owned(),
+                ident.span(),
+            ),
         };
         topics.push(TopicField {
             ident,
             ty: field.ty.clone(),
             wire_name,
             wire_span,
-            validate: args.validate.map_or(true, |b| b.value),
+            validate: args.validate.is_none_or(|b| b.value),
             doc,
             attrs,
         });
     }
 
+    let struct_token = match &input.data {
+        Data::Struct(data) => data.struct_token,
+        Data::Enum(_) | Data::Union(_) => Token![struct](input.ident.span()),
+    };
     Ok(ChannelDef {
         attrs: input.attrs.clone(),
         vis: input.vis.clone(),
+        struct_token,
         ident: input.ident.clone(),
         template,
         params,
@@ -133,7 +151,10 @@ fn doc_text(attrs: &[syn::Attribute]) -> Option<String> {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,

@@ -15,6 +15,10 @@ pub fn is_name_char(c: char) -> bool {
 pub struct Template {
     pub lit: LitStr,
     pub segments: Vec<Segment>,
+    /// Whether a placeholder could not be read (unclosed, empty, not an identifier). Then
+    /// a field missing from the name is most likely the one meant there, and is not
+    /// reported a second time.
+    pub has_malformed_placeholder: bool,
 }
 
 /// A piece of the pattern.
@@ -38,8 +42,12 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
     let value = lit.value();
     let spans = SubSpans::new(lit, &value);
     let mut segments = Vec::new();
+    let mut has_malformed_placeholder = false;
     if value.is_empty() {
-        cx.error_spanned_by(lit, "the channel name is empty: write e.g. `name = \"pipeline:<run_id>\"`");
+        cx.error_spanned_by(
+            lit,
+            "the channel name is empty: write e.g. `name = \"pipeline:<run_id>\"`",
+        );
     }
     let mut literal = String::new();
     let mut pos = 0;
@@ -48,9 +56,15 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
         match c {
             '<' => {
                 let Some(len) = value[pos + 1..].find('>') else {
+                    has_malformed_placeholder = true;
+                    let open = &value[pos..];
+                    let example = match syn::parse_str::<syn::Ident>(&open[1..]) {
+                        Ok(_) => format!("{open}>"),
+                        Err(_) => "<run_id>".to_owned(),
+                    };
                     cx.error_at(
                         spans.range(pos, value.len()),
-                        "unclosed `<` in the channel name: close the placeholder with `>`, e.g. `<run_id>`",
+                        format_args!("unclosed placeholder `{open}` in the channel name: close it with `>`, e.g. `{example}`"),
                     );
                     break;
                 };
@@ -60,8 +74,13 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
                     segments.push(Segment::Literal(std::mem::take(&mut literal)));
                 }
                 if name.is_empty() {
-                    cx.error_at(span, "empty placeholder `<>`: name the parameter, e.g. `<run_id>`");
+                    has_malformed_placeholder = true;
+                    cx.error_at(
+                        span,
+                        "empty placeholder `<>`: name the parameter, e.g. `<run_id>`",
+                    );
                 } else if syn::parse_str::<syn::Ident>(name).is_err() || name.contains('<') {
+                    has_malformed_placeholder = true;
                     cx.error_at(
                         span,
                         format_args!("placeholder `<{name}>` is not a field name: write a Rust identifier such as `<run_id>`"),
@@ -75,12 +94,21 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
                             ),
                         );
                     }
-                    segments.push(Segment::Param { name: name.to_owned(), span });
+                    segments.push(Segment::Param {
+                        name: name.to_owned(),
+                        span,
+                    });
                 }
                 pos += len + 2;
             }
             '>' => {
-                cx.error_at(spans.range(pos, pos + 1), "unexpected `>` in the channel name: placeholders are written `<param>`");
+                cx.error_at(
+                    spans.range(pos, pos + 1),
+                    format_args!(
+                        "unexpected `>` {} in the channel name: placeholders are written `<param>`",
+                        place(&value, pos)
+                    ),
+                );
                 pos += 1;
             }
             c if is_name_char(c) => {
@@ -91,7 +119,8 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
                 cx.error_at(
                     spans.range(pos, pos + c.len_utf8()),
                     format_args!(
-                        "character {c:?} is not allowed in a channel name: use ASCII letters, digits and `_ - . : / @ =`"
+                        "character {c:?} {} is not allowed in a channel name: use ASCII letters, digits and `_ - . : / @ =`",
+                        place(&value, pos)
                     ),
                 );
                 pos += c.len_utf8();
@@ -101,7 +130,19 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
     if !literal.is_empty() {
         segments.push(Segment::Literal(literal));
     }
-    Template { lit: lit.clone(), segments }
+    Template {
+        lit: lit.clone(),
+        segments,
+        has_malformed_placeholder,
+    }
+}
+
+/// Where a character is, in words, for when the span cannot point at it.
+fn place(value: &str, pos: usize) -> String {
+    match &value[..pos] {
+        "" => "at the start".to_owned(),
+        before => format!("after `{before}`"),
+    }
 }
 
 /// Narrows spans to a byte range of the string literal where the compiler allows it, and
@@ -116,7 +157,11 @@ impl SubSpans {
     fn new(lit: &LitStr, value: &str) -> Self {
         let token = lit.token();
         let exact = token.to_string() == format!("\"{value}\"");
-        SubSpans { token, whole: lit.span(), exact }
+        SubSpans {
+            token,
+            whole: lit.span(),
+            exact,
+        }
     }
 
     fn range(&self, start: usize, end: usize) -> Span {
