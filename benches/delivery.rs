@@ -1,1 +1,324 @@
-fn main(){}
+//! In-process delivery: one publisher, N subscribers of one channel, every message to
+//! every subscriber.
+//!
+//! Each iteration publishes [`MESSAGES_PER_ITER`] messages and waits until every
+//! subscriber has received all of them, so an iteration is `MESSAGES_PER_ITER × N`
+//! deliveries (criterion's throughput). Three cases per subscriber count, in the same run,
+//! with the same payload and the same completion signal:
+//!
+//! - `fanout/broadcast/N`: raw `tokio::sync::broadcast` of an `Arc<Status>`, the floor;
+//! - `fanout/realtime_validated/N`: `Realtime::publish` and typed subscriptions, with the
+//!   topic's schema checked;
+//! - `fanout/realtime_unvalidated/N`: the same through a `#[topic(validate = false)]` topic
+//!   and `.validate(false)` subscriptions, so neither side checks the schema.
+//!
+//! `parts/*` measures steps of the realtime path alone: a publish that reaches no
+//! subscriber (serialize, size limit, schema check, envelope), the schema check by itself,
+//! and one subscriber's typed decode of the payload.
+//!
+//! `python3 scripts/bench-table.py` turns criterion's output into the tables of
+//! BENCHMARKS.md.
+
+use std::future::IntoFuture;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use futures::StreamExt;
+use realtime::{channel, Channel, Realtime, Subscription, Topic};
+use serde::{Deserialize, Serialize};
+use tokio::runtime::Runtime;
+use tokio::sync::{broadcast, Notify};
+use tokio::task::JoinHandle;
+
+/// Messages published per iteration.
+const MESSAGES_PER_ITER: usize = 100;
+
+/// Subscriber counts measured.
+const SUBSCRIBERS: [usize; 3] = [1, 100, 1_000];
+
+/// Buffer of the baseline broadcast channel: the in-memory transport's default, so that
+/// neither side can lag on a 100-message batch.
+const BROADCAST_CAPACITY: usize = 1024;
+
+/// A realistic progress message: 58 bytes of text, an optional step, a bounded number.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+struct Status {
+    message: String,
+    step: Option<String>,
+    /// Percent done.
+    #[schemars(range(max = 100))]
+    percent: u8,
+}
+
+fn status(seq: usize) -> Status {
+    Status {
+        message: "Embedding documents: batch 412 of 1,280 indexed, 3 retries".to_owned(),
+        step: Some("embed".to_owned()),
+        percent: (seq % 101) as u8,
+    }
+}
+
+#[channel(name = "bench:<run_id>")]
+struct Progress {
+    run_id: String,
+    /// Progress of the run, checked against its schema.
+    #[topic]
+    status: Status,
+}
+
+#[channel(name = "bench-unchecked:<run_id>")]
+struct ProgressUnchecked {
+    run_id: String,
+    /// Progress of the run, typed only.
+    #[topic(validate = false)]
+    status: Status,
+}
+
+/// How many subscribers have yet to receive the whole batch; the last one wakes the
+/// publisher. Shared by every case so the signal costs the same everywhere.
+struct BatchDone {
+    pending: AtomicUsize,
+    all_received: Notify,
+}
+
+impl BatchDone {
+    fn received_batch(&self) {
+        if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.all_received.notify_one();
+        }
+    }
+}
+
+enum Publisher {
+    Broadcast(broadcast::Sender<Arc<Status>>),
+    Validated(Realtime, Topic<Progress, Status>),
+    Unvalidated(Realtime, Topic<ProgressUnchecked, Status>),
+}
+
+/// One publisher and `subscribers` running subscriber tasks, kept for all of a
+/// benchmark's samples.
+struct Fanout {
+    subscribers: usize,
+    publisher: Publisher,
+    done: Arc<BatchDone>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+#[derive(Clone, Copy)]
+enum Case {
+    Broadcast,
+    RealtimeValidated,
+    RealtimeUnvalidated,
+}
+
+impl Case {
+    const ALL: [Case; 3] = [
+        Case::Broadcast,
+        Case::RealtimeValidated,
+        Case::RealtimeUnvalidated,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Case::Broadcast => "broadcast",
+            Case::RealtimeValidated => "realtime_validated",
+            Case::RealtimeUnvalidated => "realtime_unvalidated",
+        }
+    }
+}
+
+impl Fanout {
+    async fn start(case: Case, subscribers: usize) -> Fanout {
+        let done = Arc::new(BatchDone {
+            pending: AtomicUsize::new(0),
+            all_received: Notify::new(),
+        });
+        let mut tasks = Vec::with_capacity(subscribers);
+        let publisher = match case {
+            Case::Broadcast => {
+                let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+                for _ in 0..subscribers {
+                    tasks.push(tokio::spawn(broadcast_subscriber(
+                        sender.subscribe(),
+                        done.clone(),
+                    )));
+                }
+                Publisher::Broadcast(sender)
+            }
+            Case::RealtimeValidated => {
+                let rt = Realtime::in_memory();
+                let channel = Progress::new("run-1");
+                for _ in 0..subscribers {
+                    let sub = rt.subscribe(&channel).await.expect("subscribe");
+                    tasks.push(tokio::spawn(realtime_subscriber(sub, done.clone())));
+                }
+                Publisher::Validated(rt, channel.status())
+            }
+            Case::RealtimeUnvalidated => {
+                let rt = Realtime::in_memory();
+                let channel = ProgressUnchecked::new("run-1");
+                for _ in 0..subscribers {
+                    let sub = rt.subscribe(&channel).validate(false).await.expect("subscribe");
+                    tasks.push(tokio::spawn(realtime_subscriber(sub, done.clone())));
+                }
+                Publisher::Unvalidated(rt, channel.status())
+            }
+        };
+        Fanout {
+            subscribers,
+            publisher,
+            done,
+            tasks,
+        }
+    }
+
+    /// Publishes `iters` batches, each awaited until every subscriber has all of it.
+    async fn run(self: Arc<Self>, iters: u64) -> Duration {
+        let started = Instant::now();
+        for _ in 0..iters {
+            self.done.pending.store(self.subscribers, Ordering::Release);
+            for seq in 0..MESSAGES_PER_ITER {
+                match &self.publisher {
+                    Publisher::Broadcast(sender) => {
+                        sender
+                            .send(Arc::new(status(seq)))
+                            .expect("subscribers are running");
+                    }
+                    Publisher::Validated(rt, topic) => {
+                        rt.publish(topic.clone(), status(seq)).await.expect("publish");
+                    }
+                    Publisher::Unvalidated(rt, topic) => {
+                        rt.publish(topic.clone(), status(seq)).await.expect("publish");
+                    }
+                }
+            }
+            self.done.all_received.notified().await;
+        }
+        started.elapsed()
+    }
+
+    /// Stops every subscriber and waits until they are gone, so the next case starts on a
+    /// quiet runtime.
+    async fn stop(self) {
+        // Realtime subscriptions never end on their own (the transport keeps their
+        // channel open), so every case stops its subscribers the same way.
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn broadcast_subscriber(mut rx: broadcast::Receiver<Arc<Status>>, done: Arc<BatchDone>) {
+    let mut received = 0usize;
+    loop {
+        match rx.recv().await {
+            Ok(status) => {
+                black_box(&*status);
+                received += 1;
+                if received % MESSAGES_PER_ITER == 0 {
+                    done.received_batch();
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                panic!("baseline subscriber lagged by {missed}")
+            }
+        }
+    }
+}
+
+async fn realtime_subscriber<C: Channel>(mut sub: Subscription<C>, done: Arc<BatchDone>) {
+    let mut received = 0usize;
+    while let Some(item) = sub.next().await {
+        let message = item.expect("no lag and no invalid data in the benchmark");
+        black_box(&message);
+        received += 1;
+        if received % MESSAGES_PER_ITER == 0 {
+            done.received_batch();
+        }
+    }
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn fanout(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fanout");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    for subscribers in SUBSCRIBERS {
+        group.throughput(Throughput::Elements((MESSAGES_PER_ITER * subscribers) as u64));
+        for case in Case::ALL {
+            // A runtime per case: no case inherits another's queues or worker state.
+            let runtime = runtime();
+            let fixture = Arc::new(runtime.block_on(Fanout::start(case, subscribers)));
+            group.bench_with_input(
+                BenchmarkId::new(case.name(), subscribers),
+                &fixture,
+                |b, fixture| {
+                    // The publisher runs on a worker too, so the two workers do all the work.
+                    b.iter_custom(|iters| {
+                        runtime
+                            .block_on(runtime.spawn(fixture.clone().run(iters)))
+                            .expect("run")
+                    })
+                },
+            );
+            runtime.block_on(Arc::into_inner(fixture).expect("no run in flight").stop());
+        }
+    }
+    group.finish();
+}
+
+fn parts(c: &mut Criterion) {
+    let runtime = runtime();
+    let mut group = c.benchmark_group("parts");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .throughput(Throughput::Elements(1));
+
+    // Nobody subscribes to these channels, so a publish is the per-message work alone.
+    let rt = Realtime::in_memory();
+    let validated = Progress::new("run-1").status();
+    let unvalidated = ProgressUnchecked::new("run-1").status();
+    group.bench_function("publish_no_subscriber/validated", |b| {
+        b.to_async(&runtime)
+            .iter(|| rt.publish(validated.clone(), status(7)).into_future())
+    });
+    group.bench_function("publish_no_subscriber/unvalidated", |b| {
+        b.to_async(&runtime)
+            .iter(|| rt.publish(unvalidated.clone(), status(7)).into_future())
+    });
+
+    // The schema check a validated publish makes once per message.
+    let data = serde_json::to_value(status(7)).expect("serialize");
+    let spec = validated.spec();
+    group.bench_function("schema_check_per_message", |b| {
+        b.iter(|| spec.check(black_box(&data)).expect("valid"))
+    });
+
+    // What each subscriber does with each message it takes: the typed decode.
+    group.bench_function("decode_per_subscriber", |b| {
+        b.iter(|| Progress::decode(black_box("status"), black_box(&data)).expect("decode"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fanout, parts);
+criterion_main!(benches);
