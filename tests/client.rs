@@ -177,7 +177,7 @@ async fn typed_messages_arrive_over_websocket_and_sse() {
 
         let first = next(&mut sub).await.unwrap();
         assert_eq!(
-            (first.id, first.channel.as_str(), first.topic.as_str()),
+            (first.id, &*first.channel, first.topic),
             (id, "pipeline:typed", "status")
         );
         assert_eq!(first.run_id.as_deref(), Some("typed"));

@@ -65,7 +65,7 @@ async fn subscriber_receives_typed_message_with_envelope_metadata() {
 
     let msg = next(&mut sub).await.unwrap();
     assert_eq!(msg.id, first);
-    assert_eq!(msg.channel, "pipeline:abc");
+    assert_eq!(&*msg.channel, "pipeline:abc");
     assert_eq!(msg.topic, "status");
     assert_eq!(msg.kind, MessageKind::Data);
     assert_eq!(msg.run_id.as_deref(), Some("run-1"));
@@ -104,7 +104,7 @@ async fn subscription_to_some_topics_skips_the_others() {
     assert_eq!(next_status(&mut statuses).await, "s1");
     assert_eq!(next_status(&mut statuses).await, "s2");
 
-    let topics: Vec<String> = within(everything.by_ref().take(4).map(|m| m.unwrap().topic).collect()).await;
+    let topics: Vec<&str> = within(everything.by_ref().take(4).map(|m| m.unwrap().topic).collect()).await;
     assert_eq!(topics, ["llm_tokens", "status", "llm_tokens", "status"]);
 }
 
@@ -159,7 +159,7 @@ async fn subscription_sees_only_its_concrete_channel() {
     rt.publish(a.status(), status("for a")).await.unwrap();
 
     let msg = next(&mut sub_a).await.unwrap();
-    assert_eq!(msg.channel, "pipeline:a");
+    assert_eq!(&*msg.channel, "pipeline:a");
     assert!(matches!(msg.data, PipelineMessage::Status(s) if s.message == "for a"));
 
     rt.publish(b.status(), status("for b again")).await.unwrap();

@@ -1,5 +1,7 @@
 //! A received message with its typed data.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::{MessageId, MessageKind};
@@ -12,10 +14,10 @@ use crate::{MessageId, MessageKind};
 pub struct Message<M> {
     /// The id, ordered within the channel.
     pub id: MessageId,
-    /// The concrete channel name.
-    pub channel: String,
+    /// The concrete channel name, shared by all the messages of a subscription.
+    pub channel: Arc<str>,
     /// The topic's wire name.
-    pub topic: String,
+    pub topic: &'static str,
     /// What the message is.
     pub kind: MessageKind,
     /// The run that published it, when known.

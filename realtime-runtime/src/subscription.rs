@@ -23,7 +23,7 @@ use crate::{Delivery, RecvError, TransportStream};
 
 /// A typed stream of messages: `Stream<Item = Result<Message<C::Message>, RecvError>>`.
 pub struct Subscription<C: Channel> {
-    channel: String,
+    channel: Arc<str>,
     stream: Option<TransportStream>,
     filter: TopicFilter,
     closed: CancellationToken,
@@ -57,7 +57,7 @@ impl<C: Channel> Subscription<C> {
     pub(crate) fn new(channel: String, stream: TransportStream, topics: Vec<C::Topic>, validate: bool) -> Self {
         let topics: Arc<[&'static TopicSpec]> = topics.into_iter().map(TopicKey::spec).collect();
         Subscription {
-            channel,
+            channel: channel.into(),
             stream: Some(stream),
             filter: TopicFilter { topics, validate },
             closed: CancellationToken::new(),
@@ -96,8 +96,8 @@ impl<C: Channel> Subscription<C> {
         let data = C::decode(&envelope.topic, &envelope.data)?;
         Ok(Message {
             id: envelope.id,
-            channel: envelope.channel.clone(),
-            topic: envelope.topic.clone(),
+            channel: self.channel.clone(),
+            topic: spec.name(),
             kind: envelope.kind,
             run_id: envelope.run_id.clone(),
             fn_id: envelope.fn_id.clone(),

@@ -16,9 +16,11 @@ use futures::future::BoxFuture;
 use futures::Stream;
 use realtime_core::MessageId;
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio_util::sync::ReusableBoxFuture;
 
 use crate::{Delivery, TransportError};
+
 
 /// A message back end: in memory, or shared by many nodes.
 ///
@@ -44,17 +46,38 @@ pub type SubscriptionGuard = Arc<dyn Any + Send + Sync>;
 ///
 /// Yields `Ok(delivery)` per message, `Err(missed)` when the subscriber fell behind and
 /// `missed` messages were dropped for it, and ends when the transport closes the channel.
+///
+/// Messages already buffered are taken without a future; only an empty buffer parks the
+/// task, in a boxed future whose allocation is reused.
 pub struct TransportStream {
-    inner: BroadcastStream<Arc<Delivery>>,
+    state: RecvState,
+    waiting: Option<ReusableBoxFuture<'static, RecvOutcome>>,
     source: broadcast::Sender<Arc<Delivery>>,
     guard: SubscriptionGuard,
+}
+
+type RecvOutcome = (Result<Arc<Delivery>, RecvError>, broadcast::Receiver<Arc<Delivery>>);
+
+enum RecvState {
+    /// The receiver is here: try it without waiting.
+    Ready(broadcast::Receiver<Arc<Delivery>>),
+    /// The receiver is inside the waiting future.
+    Waiting,
+    /// The channel was closed.
+    Done,
+}
+
+async fn recv_owned(mut rx: broadcast::Receiver<Arc<Delivery>>) -> RecvOutcome {
+    let result = rx.recv().await;
+    (result, rx)
 }
 
 impl TransportStream {
     /// A stream of what `source` sends from now on, holding `guard` until dropped.
     pub fn new(source: &broadcast::Sender<Arc<Delivery>>, guard: SubscriptionGuard) -> Self {
         TransportStream {
-            inner: BroadcastStream::new(source.subscribe()),
+            state: RecvState::Ready(source.subscribe()),
+            waiting: None,
             source: source.clone(),
             guard,
         }
@@ -70,9 +93,49 @@ impl Stream for TransportStream {
     type Item = Result<Arc<Delivery>, u64>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.inner).poll_next(cx).map(|item| {
-            item.map(|result| result.map_err(|BroadcastStreamRecvError::Lagged(missed)| missed))
-        })
+        let this = &mut *self;
+        loop {
+            match std::mem::replace(&mut this.state, RecvState::Waiting) {
+                RecvState::Done => {
+                    this.state = RecvState::Done;
+                    return Poll::Ready(None);
+                }
+                RecvState::Ready(mut rx) => {
+                    let outcome = match rx.try_recv() {
+                        Ok(delivery) => Poll::Ready(Some(Ok(delivery))),
+                        Err(TryRecvError::Lagged(missed)) => Poll::Ready(Some(Err(missed))),
+                        Err(TryRecvError::Closed) => {
+                            this.state = RecvState::Done;
+                            return Poll::Ready(None);
+                        }
+                        Err(TryRecvError::Empty) => {
+                            match &mut this.waiting {
+                                Some(waiting) => waiting.set(recv_owned(rx)),
+                                None => this.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
+                            }
+                            continue;
+                        }
+                    };
+                    this.state = RecvState::Ready(rx);
+                    return outcome;
+                }
+                RecvState::Waiting => {
+                    let waiting = this.waiting.as_mut().expect("a waiting stream has a future");
+                    let Poll::Ready((result, rx)) = waiting.poll(cx) else {
+                        return Poll::Pending;
+                    };
+                    this.state = RecvState::Ready(rx);
+                    return Poll::Ready(match result {
+                        Ok(delivery) => Some(Ok(delivery)),
+                        Err(RecvError::Lagged(missed)) => Some(Err(missed)),
+                        Err(RecvError::Closed) => {
+                            this.state = RecvState::Done;
+                            None
+                        }
+                    });
+                }
+            }
+        }
     }
 }
 

@@ -56,7 +56,7 @@ use super::{ClientRecvError, ClientTransport};
 /// # async fn fetch_token_from_my_backend() -> Result<String, BoxError> { todo!() }
 /// ```
 pub struct ClientSubscription<C: Channel> {
-    channel: String,
+    channel: Arc<str>,
     topics: Vec<&'static TopicSpec>,
     validate: bool,
     transport: ClientTransport,
@@ -74,7 +74,7 @@ impl<C: Channel> ClientSubscription<C> {
         session: Session,
     ) -> Self {
         ClientSubscription {
-            channel,
+            channel: channel.into(),
             topics: topics.into_iter().map(TopicKey::spec).collect(),
             validate,
             transport,
@@ -129,7 +129,7 @@ impl<C: Channel> ClientSubscription<C> {
     }
 
     fn select(&self, envelope: &Envelope) -> Option<&'static TopicSpec> {
-        if envelope.channel != self.channel {
+        if *envelope.channel != *self.channel {
             return None;
         }
         self.topics
@@ -149,8 +149,8 @@ impl<C: Channel> ClientSubscription<C> {
         let data = C::decode(&envelope.topic, &envelope.data)?;
         Ok(Message {
             id: envelope.id,
-            channel: envelope.channel,
-            topic: envelope.topic,
+            channel: self.channel.clone(),
+            topic: spec.name(),
             kind: envelope.kind,
             run_id: envelope.run_id,
             fn_id: envelope.fn_id,
