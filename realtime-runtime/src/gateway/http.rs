@@ -56,6 +56,11 @@ pub(crate) async fn mint_token(
             format!("a token covers one channel; the request names `{channel}` and `{}`", other.channel),
         ));
     }
+    if !realtime_core::is_valid_channel_name(&channel) {
+        // A token for a name no publish can reach would subscribe to nothing, silently.
+        state.metrics.rejected("invalid_channel_name");
+        return Err(crate::PublishError::InvalidChannelName { name: channel }.into());
+    }
     for topic in &topics {
         state.topic_spec(&channel, &topic.name)?;
     }
@@ -94,7 +99,7 @@ pub(crate) async fn publish(
     let is_stream = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/stream"));
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/stream"));
     if is_stream {
         state.metrics.rejected("unsupported_media_type");
         return Err(ApiError::new(
