@@ -47,7 +47,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let msg = item?;
             match msg.data {
                 PipelineMessage::Status(s) => {
-                    println!("[{} #{}] status {:>3}%: {}", msg.channel, msg.id, s.percent, s.message);
+                    println!(
+                        "[{} #{}] status {:>3}%: {}",
+                        msg.channel, msg.id, s.percent, s.message
+                    );
                     if s.percent == 100 {
                         break;
                     }
@@ -62,10 +65,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let steps = ["fetch", "generate", "store"];
     for (i, step) in steps.iter().enumerate() {
         let percent = (i * 100 / steps.len()) as u8;
-        rt.publish(run.status(), Status { message: format!("running {step}"), step: Some(step.to_string()), percent })
-            .run_id(run.run_id.clone())
-            .fn_id("pipeline-example")
-            .await?;
+        rt.publish(
+            run.status(),
+            Status {
+                message: format!("running {step}"),
+                step: Some(step.to_string()),
+                percent,
+            },
+        )
+        .run_id(run.run_id.clone())
+        .fn_id("pipeline-example")
+        .await?;
         if *step == "generate" {
             for text in ["Hello", ",", " typed", " world"] {
                 rt.publish(run.tokens(), Token { text: text.into() }).await?;
@@ -76,12 +86,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A payload breaking the schema is refused before it is sent.
     let err = rt
-        .publish(run.status(), Status { message: "impossible".into(), step: None, percent: 150 })
+        .publish(
+            run.status(),
+            Status {
+                message: "impossible".into(),
+                step: None,
+                percent: 150,
+            },
+        )
         .await
         .unwrap_err();
     println!("refused: {err}");
 
-    rt.publish(run.status(), Status { message: "done".into(), step: None, percent: 100 }).await?;
+    rt.publish(
+        run.status(),
+        Status {
+            message: "done".into(),
+            step: None,
+            percent: 100,
+        },
+    )
+    .await?;
     printer.await??;
     Ok(())
 }

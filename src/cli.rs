@@ -43,7 +43,11 @@ pub struct ServeArgs {
     #[arg(long, env = "REALTIME_STRICT")]
     pub strict: bool,
     /// A browser origin allowed to subscribe (repeat, or comma-separate); none allows any.
-    #[arg(long = "allowed-origin", env = "REALTIME_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-origin",
+        env = "REALTIME_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
     /// The most subscriber connections held at once.
     #[arg(long, env = "REALTIME_MAX_CONNECTIONS", default_value_t = 10_000)]
@@ -66,8 +70,16 @@ impl ServeArgs {
     /// The gateway settings these arguments describe.
     pub fn gateway_config(&self) -> GatewayConfig {
         GatewayConfig {
-            signing_key: self.signing_key.clone().filter(|k| !k.is_empty()).map(SigningKey::new),
-            fallback_key: self.signing_key_fallback.clone().filter(|k| !k.is_empty()).map(SigningKey::new),
+            signing_key: self
+                .signing_key
+                .clone()
+                .filter(|k| !k.is_empty())
+                .map(SigningKey::new),
+            fallback_key: self
+                .signing_key_fallback
+                .clone()
+                .filter(|k| !k.is_empty())
+                .map(SigningKey::new),
             dev: self.dev,
             strict: self.strict,
             allowed_origins: self.allowed_origins.clone(),
@@ -93,7 +105,9 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let realtime = Realtime::builder().max_payload_bytes(args.max_payload_bytes).build();
+    let realtime = Realtime::builder()
+        .max_payload_bytes(args.max_payload_bytes)
+        .build();
     let config = args.gateway_config();
     if config.dev {
         let banner = "=".repeat(72);

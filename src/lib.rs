@@ -77,9 +77,9 @@ pub struct ReadmeDoctests;
 extern crate self as realtime;
 
 pub use realtime_core::{
-    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DecodeError, Envelope, Message, MessageId,
-    MessageKind, Payload, SchemaViolation, SigningKey, SubscriptionToken, Topic, TokenAuthority, TokenClaims,
-    TokenError, TopicKey, TopicSpec, Violation,
+    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DecodeError, Envelope, Message,
+    MessageId, MessageKind, Payload, SchemaViolation, SigningKey, SubscriptionToken, TokenAuthority,
+    TokenClaims, TokenError, Topic, TopicKey, TopicSpec, Violation,
 };
 pub use realtime_macros::channel;
 pub use realtime_runtime::{
@@ -116,7 +116,9 @@ pub use realtime_runtime as runtime;
 #[doc(hidden)]
 pub mod __private {
     pub use realtime_core::__schema_for as schema_for;
-    pub use realtime_core::{Channel, ChannelNameError, ChannelPattern, DecodeError, Payload, Topic, TopicKey, TopicSpec};
+    pub use realtime_core::{
+        Channel, ChannelNameError, ChannelPattern, DecodeError, Payload, Topic, TopicKey, TopicSpec,
+    };
     pub use serde;
     pub use serde_json;
     pub use std::borrow::ToOwned;

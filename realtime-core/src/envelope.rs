@@ -109,7 +109,10 @@ mod tests {
         .iter()
         .map(|k| serde_json::to_value(k).unwrap().as_str().unwrap().to_owned())
         .collect();
-        assert_eq!(names, ["data", "run", "datastream-start", "chunk", "datastream-end"]);
+        assert_eq!(
+            names,
+            ["data", "run", "datastream-start", "chunk", "datastream-end"]
+        );
     }
 
     #[test]

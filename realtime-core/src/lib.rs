@@ -34,9 +34,9 @@ pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
 pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
 pub use registry::{ChannelDescriptor, ChannelRegistry};
-pub use schema::{SchemaViolation, Violation};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;
+pub use schema::{SchemaViolation, Violation};
 pub use signing_key::SigningKey;
 pub use token::{
     SubscriptionToken, TokenAuthority, TokenClaims, TokenError, TokenTopic, DEFAULT_TOKEN_TTL, TOKEN_ISSUER,

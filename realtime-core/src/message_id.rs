@@ -27,7 +27,10 @@ pub struct MessageId {
 
 impl MessageId {
     /// The id before every other.
-    pub const ZERO: MessageId = MessageId { millis: 0, sequence: 0 };
+    pub const ZERO: MessageId = MessageId {
+        millis: 0,
+        sequence: 0,
+    };
 
     /// An id from its two parts.
     pub const fn new(millis: u64, sequence: u64) -> Self {

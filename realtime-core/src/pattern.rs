@@ -108,7 +108,9 @@ impl<'a> ChannelPattern<'a> {
             pattern: self.source.to_owned(),
         };
         if !is_valid_channel_name(name) {
-            return Err(ChannelNameError::InvalidCharacters { name: name.to_owned() });
+            return Err(ChannelNameError::InvalidCharacters {
+                name: name.to_owned(),
+            });
         }
         let mut values = Vec::new();
         let mut rest = name;
@@ -146,7 +148,10 @@ mod tests {
     fn static_pattern_matches_only_itself() {
         let p = ChannelPattern::parse("logs").unwrap();
         assert_eq!(p.match_name("logs").unwrap(), Vec::<&str>::new());
-        assert!(matches!(p.match_name("logs2"), Err(ChannelNameError::NoMatch { .. })));
+        assert!(matches!(
+            p.match_name("logs2"),
+            Err(ChannelNameError::NoMatch { .. })
+        ));
     }
 
     #[test]

@@ -52,7 +52,10 @@ impl fmt::Debug for ChannelDescriptor {
         f.debug_struct("ChannelDescriptor")
             .field("type_name", &self.type_name)
             .field("pattern", &self.pattern)
-            .field("topics", &self.topics().iter().map(TopicSpec::name).collect::<Vec<_>>())
+            .field(
+                "topics",
+                &self.topics().iter().map(TopicSpec::name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -54,7 +54,11 @@ impl fmt::Display for SchemaViolation {
         write!(f, "data for topic `{}` breaks its schema", self.topic)?;
         for (i, v) in self.violations.iter().enumerate() {
             let sep = if i == 0 { ": " } else { "; " };
-            let path = if v.instance_path.is_empty() { "(root)" } else { &v.instance_path };
+            let path = if v.instance_path.is_empty() {
+                "(root)"
+            } else {
+                &v.instance_path
+            };
             write!(f, "{sep}at {path}: {}", v.message)?;
         }
         Ok(())
@@ -110,7 +114,10 @@ impl CompiledSchema {
                 message: format!("and {extra} more violations"),
             });
         }
-        Err(SchemaViolation { topic: topic.to_owned(), violations })
+        Err(SchemaViolation {
+            topic: topic.to_owned(),
+            violations,
+        })
     }
 }
 
@@ -136,7 +143,9 @@ mod tests {
     #[test]
     fn caps_the_number_of_violations() {
         let compiled = CompiledSchema::compile(json!({"type": "array", "items": {"type": "string"}}), None);
-        let err = compiled.check("t", &json!((0..100).collect::<Vec<_>>())).unwrap_err();
+        let err = compiled
+            .check("t", &json!((0..100).collect::<Vec<_>>()))
+            .unwrap_err();
         assert_eq!(err.violations.len(), MAX_VIOLATIONS + 1);
         assert!(err.violations.last().unwrap().message.contains("84 more"));
     }

@@ -33,7 +33,9 @@ impl SigningKey {
     pub fn new(key: impl Into<String>) -> Self {
         let raw = key.into();
         let bare = strip_prefix(&raw).to_owned();
-        let hashed = hex::decode(&bare).ok().map(|bytes| hex::encode(Sha256::digest(bytes)));
+        let hashed = hex::decode(&bare)
+            .ok()
+            .map(|bytes| hex::encode(Sha256::digest(bytes)));
         SigningKey { raw, bare, hashed }
     }
 
@@ -63,9 +65,13 @@ impl fmt::Debug for SigningKey {
 
 /// Strips a `signkey-<word>-` prefix, as the reference SDKs and server do.
 fn strip_prefix(key: &str) -> &str {
-    let Some(rest) = key.strip_prefix("signkey-") else { return key };
+    let Some(rest) = key.strip_prefix("signkey-") else {
+        return key;
+    };
     match rest.find('-') {
-        Some(i) if i > 0 && rest[..i].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => &rest[i + 1..],
+        Some(i) if i > 0 && rest[..i].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            &rest[i + 1..]
+        }
         _ => key,
     }
 }
@@ -91,6 +97,9 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        assert_eq!(format!("{:?}", SigningKey::new("s3cret")), "SigningKey(<redacted>)");
+        assert_eq!(
+            format!("{:?}", SigningKey::new("s3cret")),
+            "SigningKey(<redacted>)"
+        );
     }
 }

@@ -59,13 +59,23 @@ impl TokenClaims {
     }
 
     /// Checks that the token covers `channel` and every topic in `topics`.
-    pub fn authorize<'t>(&self, channel: &str, topics: impl IntoIterator<Item = &'t str>) -> Result<(), TokenError> {
+    pub fn authorize<'t>(
+        &self,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+    ) -> Result<(), TokenError> {
         if self.channel != channel {
-            return Err(TokenError::WrongChannel { granted: self.channel.clone(), requested: channel.to_owned() });
+            return Err(TokenError::WrongChannel {
+                granted: self.channel.clone(),
+                requested: channel.to_owned(),
+            });
         }
         for topic in topics {
             if !self.topic_names().any(|t| t == topic) {
-                return Err(TokenError::TopicNotGranted { channel: self.channel.clone(), topic: topic.to_owned() });
+                return Err(TokenError::TopicNotGranted {
+                    channel: self.channel.clone(),
+                    topic: topic.to_owned(),
+                });
             }
         }
         Ok(())
@@ -164,7 +174,12 @@ pub struct TokenAuthority {
 impl TokenAuthority {
     /// An authority signing with `key`, tokens living [`DEFAULT_TOKEN_TTL`].
     pub fn new(key: SigningKey) -> Self {
-        TokenAuthority { key, fallback: None, ttl: DEFAULT_TOKEN_TTL, leeway: Duration::from_secs(0) }
+        TokenAuthority {
+            key,
+            fallback: None,
+            ttl: DEFAULT_TOKEN_TTL,
+            leeway: Duration::from_secs(0),
+        }
     }
 
     /// Also accept tokens signed with `fallback` (the previous key, during a rotation).
@@ -249,7 +264,11 @@ impl TokenAuthority {
             channel: channel.to_owned(),
             topics: names
                 .into_iter()
-                .map(|name| TokenTopic { kind: "run".into(), channel: channel.to_owned(), name: name.to_owned() })
+                .map(|name| TokenTopic {
+                    kind: "run".into(),
+                    channel: channel.to_owned(),
+                    name: name.to_owned(),
+                })
                 .collect(),
             publish,
         };
@@ -258,7 +277,9 @@ impl TokenAuthority {
             &claims,
             &EncodingKey::from_secret(self.key.secret()),
         )
-        .map_err(|e| TokenError::Malformed { reason: e.to_string() })?;
+        .map_err(|e| TokenError::Malformed {
+            reason: e.to_string(),
+        })?;
         Ok(SubscriptionToken { jwt, claims })
     }
 
@@ -304,10 +325,12 @@ impl TokenAuthority {
             .map(|data| data.claims)
             .map_err(|err| match err.kind() {
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
-                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
-                    TokenError::AlgorithmNotAllowed { alg: "unknown".into() }
-                }
-                _ => TokenError::Malformed { reason: err.to_string() },
+                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => TokenError::AlgorithmNotAllowed {
+                    alg: "unknown".into(),
+                },
+                _ => TokenError::Malformed {
+                    reason: err.to_string(),
+                },
             })
     }
 }
@@ -315,9 +338,12 @@ impl TokenAuthority {
 /// Rejects a token whose form is wrong or whose header names another algorithm than
 /// HS256, before any signature is computed.
 fn check_header(jwt: &str) -> Result<(), TokenError> {
-    let malformed = |reason: &str| TokenError::Malformed { reason: reason.to_owned() };
+    let malformed = |reason: &str| TokenError::Malformed {
+        reason: reason.to_owned(),
+    };
     let mut parts = jwt.split('.');
-    let (Some(header), Some(_claims), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(header), Some(_claims), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(malformed("a JWT has three parts separated by `.`"));
     };
@@ -334,5 +360,7 @@ fn check_header(jwt: &str) -> Result<(), TokenError> {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

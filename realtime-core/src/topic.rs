@@ -42,7 +42,14 @@ impl TopicSpec {
         validate: bool,
         schema_fn: fn() -> Value,
     ) -> Self {
-        TopicSpec { name, field, description, validate, schema_fn, compiled: OnceLock::new() }
+        TopicSpec {
+            name,
+            field,
+            description,
+            validate,
+            schema_fn,
+            compiled: OnceLock::new(),
+        }
     }
 
     /// The wire name (the field name unless `#[topic(name = "...")]` says otherwise).
@@ -111,7 +118,11 @@ impl<C: Channel, T> Topic<C, T> {
     /// A handle; called by generated code, which pairs each key with its payload type.
     #[doc(hidden)]
     pub fn __new(channel: String, key: C::Topic) -> Self {
-        Topic { channel, key, _payload: PhantomData }
+        Topic {
+            channel,
+            key,
+            _payload: PhantomData,
+        }
     }
 
     /// The concrete channel name.
@@ -137,7 +148,11 @@ impl<C: Channel, T> Topic<C, T> {
 
 impl<C: Channel, T> Clone for Topic<C, T> {
     fn clone(&self) -> Self {
-        Topic { channel: self.channel.clone(), key: self.key, _payload: PhantomData }
+        Topic {
+            channel: self.channel.clone(),
+            key: self.key,
+            _payload: PhantomData,
+        }
     }
 }
 

@@ -23,7 +23,9 @@ fn claims_json(claims: &TokenClaims) -> String {
 #[test]
 fn a_minted_token_verifies_and_carries_its_scope() {
     let tokens = authority();
-    let token = tokens.mint_at("pipeline:abc", ["status", "tokens", "status"], false, NOW).unwrap();
+    let token = tokens
+        .mint_at("pipeline:abc", ["status", "tokens", "status"], false, NOW)
+        .unwrap();
     let claims = tokens.verify_at(&token.jwt, NOW + 1).unwrap();
     assert_eq!(claims, token.claims);
     assert_eq!(claims.channel, "pipeline:abc");
@@ -41,13 +43,21 @@ fn time_to_live_is_configurable() {
     let token = tokens.mint_at("c", ["t"], false, NOW).unwrap();
     assert_eq!(token.claims.exp, NOW + 5);
     assert!(tokens.verify_at(&token.jwt, NOW + 5).is_ok());
-    assert!(matches!(tokens.verify_at(&token.jwt, NOW + 6), Err(TokenError::Expired { .. })));
+    assert!(matches!(
+        tokens.verify_at(&token.jwt, NOW + 6),
+        Err(TokenError::Expired { .. })
+    ));
 }
 
 #[test]
 fn a_token_signed_with_another_key_has_a_bad_signature() {
-    let forged = TokenAuthority::new(SigningKey::new("signkey-test-ffff")).mint_at("c", ["t"], false, NOW).unwrap();
-    assert_eq!(authority().verify_at(&forged.jwt, NOW), Err(TokenError::BadSignature));
+    let forged = TokenAuthority::new(SigningKey::new("signkey-test-ffff"))
+        .mint_at("c", ["t"], false, NOW)
+        .unwrap();
+    assert_eq!(
+        authority().verify_at(&forged.jwt, NOW),
+        Err(TokenError::BadSignature)
+    );
 }
 
 #[test]
@@ -69,14 +79,21 @@ fn the_fallback_key_verifies_during_rotation() {
     assert!(rotated.verify_at(&old_token.jwt, NOW).is_ok());
     let new_token = rotated.mint_at("c", ["t"], false, NOW).unwrap();
     assert!(rotated.verify_at(&new_token.jwt, NOW).is_ok());
-    assert_eq!(authority().verify_at(&old_token.jwt, NOW), Err(TokenError::BadSignature));
+    assert_eq!(
+        authority().verify_at(&old_token.jwt, NOW),
+        Err(TokenError::BadSignature)
+    );
 }
 
 #[test]
 fn alg_none_is_refused() {
     let tokens = authority();
     let claims = tokens.mint_at("c", ["t"], false, NOW).unwrap().claims;
-    let unsigned = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), claims_json(&claims));
+    let unsigned = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        claims_json(&claims)
+    );
     assert_eq!(
         tokens.verify_at(&unsigned, NOW),
         Err(TokenError::AlgorithmNotAllowed { alg: "none".into() })
@@ -88,11 +105,17 @@ fn other_algorithms_are_refused_even_with_the_right_key() {
     let tokens = authority();
     let claims = tokens.mint_at("c", ["t"], false, NOW).unwrap().claims;
     for alg in [Algorithm::HS384, Algorithm::HS512] {
-        let jwt = jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(tokens.key().secret()))
-            .unwrap();
+        let jwt = jsonwebtoken::encode(
+            &Header::new(alg),
+            &claims,
+            &EncodingKey::from_secret(tokens.key().secret()),
+        )
+        .unwrap();
         assert_eq!(
             tokens.verify_at(&jwt, NOW),
-            Err(TokenError::AlgorithmNotAllowed { alg: format!("{alg:?}") })
+            Err(TokenError::AlgorithmNotAllowed {
+                alg: format!("{alg:?}")
+            })
         );
     }
 }
@@ -101,7 +124,13 @@ fn other_algorithms_are_refused_even_with_the_right_key() {
 fn an_expired_token_is_refused() {
     let tokens = authority();
     let token = tokens.mint_at("c", ["t"], false, NOW).unwrap();
-    assert_eq!(tokens.verify_at(&token.jwt, NOW + 61), Err(TokenError::Expired { exp: NOW + 60, now: NOW + 61 }));
+    assert_eq!(
+        tokens.verify_at(&token.jwt, NOW + 61),
+        Err(TokenError::Expired {
+            exp: NOW + 60,
+            now: NOW + 61
+        })
+    );
     let lenient = authority().with_leeway(Duration::from_secs(5));
     assert!(lenient.verify_at(&token.jwt, NOW + 61).is_ok());
 }
@@ -110,13 +139,26 @@ fn an_expired_token_is_refused() {
 fn a_token_from_the_future_is_not_yet_valid() {
     let tokens = authority();
     let token = tokens.mint_at("c", ["t"], false, NOW + 100).unwrap();
-    assert_eq!(tokens.verify_at(&token.jwt, NOW), Err(TokenError::NotYetValid { nbf: NOW + 100, now: NOW }));
+    assert_eq!(
+        tokens.verify_at(&token.jwt, NOW),
+        Err(TokenError::NotYetValid {
+            nbf: NOW + 100,
+            now: NOW
+        })
+    );
 }
 
 #[test]
 fn malformed_tokens_are_refused() {
     let tokens = authority();
-    for bad in ["", "abc", "a.b", "a.b.c.d", "!!!.e30.x", &format!("{}.e30.x", b64(b"not json"))] {
+    for bad in [
+        "",
+        "abc",
+        "a.b",
+        "a.b.c.d",
+        "!!!.e30.x",
+        &format!("{}.e30.x", b64(b"not json")),
+    ] {
         assert!(
             matches!(tokens.verify_at(bad, NOW), Err(TokenError::Malformed { .. })),
             "{bad:?} gave {:?}",
@@ -130,7 +172,10 @@ fn malformed_tokens_are_refused() {
         &EncodingKey::from_secret(tokens.key().secret()),
     )
     .unwrap();
-    assert!(matches!(tokens.verify_at(&jwt, NOW), Err(TokenError::Malformed { .. })));
+    assert!(matches!(
+        tokens.verify_at(&jwt, NOW),
+        Err(TokenError::Malformed { .. })
+    ));
 }
 
 #[test]
@@ -138,33 +183,61 @@ fn a_token_of_another_issuer_is_refused() {
     let tokens = authority();
     let mut claims = tokens.mint_at("c", ["t"], false, NOW).unwrap().claims;
     claims.iss = "rt.inngest.com".into();
-    let jwt = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(tokens.key().secret()))
-        .unwrap();
-    assert_eq!(tokens.verify_at(&jwt, NOW), Err(TokenError::WrongIssuer { iss: "rt.inngest.com".into() }));
+    let jwt = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(tokens.key().secret()),
+    )
+    .unwrap();
+    assert_eq!(
+        tokens.verify_at(&jwt, NOW),
+        Err(TokenError::WrongIssuer {
+            iss: "rt.inngest.com".into()
+        })
+    );
 }
 
 #[test]
 fn a_token_for_channel_a_is_refused_on_channel_b() {
     let tokens = authority();
-    let claims = tokens.verify_at(&tokens.mint_at("pipeline:a", ["status"], false, NOW).unwrap().jwt, NOW).unwrap();
+    let claims = tokens
+        .verify_at(
+            &tokens.mint_at("pipeline:a", ["status"], false, NOW).unwrap().jwt,
+            NOW,
+        )
+        .unwrap();
     assert_eq!(
         claims.authorize("pipeline:b", ["status"]),
-        Err(TokenError::WrongChannel { granted: "pipeline:a".into(), requested: "pipeline:b".into() })
+        Err(TokenError::WrongChannel {
+            granted: "pipeline:a".into(),
+            requested: "pipeline:b".into()
+        })
     );
 }
 
 #[test]
 fn a_topic_the_token_does_not_grant_is_refused() {
     let tokens = authority();
-    let claims = tokens.verify_at(&tokens.mint_at("pipeline:a", ["status"], false, NOW).unwrap().jwt, NOW).unwrap();
+    let claims = tokens
+        .verify_at(
+            &tokens.mint_at("pipeline:a", ["status"], false, NOW).unwrap().jwt,
+            NOW,
+        )
+        .unwrap();
     assert!(claims.authorize("pipeline:a", ["status"]).is_ok());
     assert_eq!(
         claims.authorize("pipeline:a", ["status", "tokens"]),
-        Err(TokenError::TopicNotGranted { channel: "pipeline:a".into(), topic: "tokens".into() })
+        Err(TokenError::TopicNotGranted {
+            channel: "pipeline:a".into(),
+            topic: "tokens".into()
+        })
     );
 }
 
 #[test]
 fn a_token_must_grant_a_topic() {
-    assert_eq!(authority().mint_at("c", [], false, NOW), Err(TokenError::NoTopics));
+    assert_eq!(
+        authority().mint_at("c", [], false, NOW),
+        Err(TokenError::NoTopics)
+    );
 }

@@ -21,7 +21,12 @@ pub struct Delivery {
 impl Delivery {
     /// A delivery whose data has not been checked.
     pub fn new(envelope: Envelope) -> Self {
-        Delivery { envelope, checked: OnceLock::new(), json: OnceLock::new(), sse: OnceLock::new() }
+        Delivery {
+            envelope,
+            checked: OnceLock::new(),
+            json: OnceLock::new(),
+            sse: OnceLock::new(),
+        }
     }
 
     /// A delivery whose data the publisher in this process has already checked against
@@ -45,8 +50,9 @@ impl Delivery {
     /// Checks the data against `spec`, once per message for a given spec.
     pub fn check(&self, spec: &'static TopicSpec) -> Result<(), SchemaViolation> {
         let key = spec_key(spec);
-        let (checked_key, result) =
-            self.checked.get_or_init(|| (key, spec.check(&self.envelope.data)));
+        let (checked_key, result) = self
+            .checked
+            .get_or_init(|| (key, spec.check(&self.envelope.data)));
         if *checked_key == key {
             result.clone()
         } else {

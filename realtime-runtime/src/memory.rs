@@ -110,9 +110,15 @@ impl Transport for MemoryTransport {
     fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<TransportStream, TransportError>> {
         let mut channels = self.inner.channels.write().expect("lock poisoned");
         let slot = channels.entry(channel.to_owned()).or_insert_with(|| {
-            Arc::new(Slot { sender: broadcast::channel(self.inner.capacity).0, send_lock: Mutex::new(()) })
+            Arc::new(Slot {
+                sender: broadcast::channel(self.inner.capacity).0,
+                send_lock: Mutex::new(()),
+            })
         });
-        let guard = Arc::new(ChannelGuard { inner: Arc::downgrade(&self.inner), channel: channel.to_owned() });
+        let guard = Arc::new(ChannelGuard {
+            inner: Arc::downgrade(&self.inner),
+            channel: channel.to_owned(),
+        });
         let stream = TransportStream::new(&slot.sender, guard);
         Box::pin(future::ready(Ok(stream)))
     }
@@ -132,7 +138,10 @@ impl Drop for ChannelGuard {
     fn drop(&mut self) {
         let Some(inner) = self.inner.upgrade() else { return };
         let mut channels = inner.channels.write().expect("lock poisoned");
-        if channels.get(&self.channel).is_some_and(|slot| slot.sender.receiver_count() == 0) {
+        if channels
+            .get(&self.channel)
+            .is_some_and(|slot| slot.sender.receiver_count() == 0)
+        {
             channels.remove(&self.channel);
         }
     }
@@ -146,9 +155,15 @@ struct IdGenerator {
 
 impl IdGenerator {
     fn next(&self) -> MessageId {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         let mut last = self.last.lock().expect("lock poisoned");
-        *last = if now > last.0 { (now, 0) } else { (last.0, last.1 + 1) };
+        *last = if now > last.0 {
+            (now, 0)
+        } else {
+            (last.0, last.1 + 1)
+        };
         MessageId::new(last.0, last.1)
     }
 }

@@ -37,7 +37,12 @@ pub struct Publish<'a, C: Channel, T> {
 
 impl<'a, C: Channel, T: Payload> Publish<'a, C, T> {
     pub(crate) fn new(realtime: &'a Realtime, topic: Topic<C, T>, data: T) -> Self {
-        Publish { realtime, topic, data, options: PublishOptions::default() }
+        Publish {
+            realtime,
+            topic,
+            data,
+            options: PublishOptions::default(),
+        }
     }
 
     /// Tags the message with the run that publishes it.
@@ -58,7 +63,12 @@ impl<'a, C: Channel, T: Payload> IntoFuture for Publish<'a, C, T> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let Publish { realtime, topic, data, options } = self;
+        let Publish {
+            realtime,
+            topic,
+            data,
+            options,
+        } = self;
         Box::pin(publish_typed(realtime, topic, data, options))
     }
 }
@@ -72,7 +82,9 @@ fn publish_typed<'a, C: Channel, T: Payload>(
     let data = serde_json::to_value(&data).map_err(PublishError::Serialize);
     async move {
         let spec = topic.spec();
-        realtime.publish_json(topic.channel(), spec.name(), data?, Some(spec), options).await
+        realtime
+            .publish_json(topic.channel(), spec.name(), data?, Some(spec), options)
+            .await
     }
 }
 
@@ -98,6 +110,9 @@ mod tests {
     #[test]
     fn json_size_counts_compact_bytes() {
         let value = serde_json::json!({"a": [1, 2, "x"]});
-        assert_eq!(super::json_size(&value), serde_json::to_vec(&value).unwrap().len());
+        assert_eq!(
+            super::json_size(&value),
+            serde_json::to_vec(&value).unwrap().len()
+        );
     }
 }

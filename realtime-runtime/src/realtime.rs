@@ -44,7 +44,10 @@ impl Realtime {
 
     /// A builder to choose the transport and the limits.
     pub fn builder() -> RealtimeBuilder {
-        RealtimeBuilder { transport: None, max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES }
+        RealtimeBuilder {
+            transport: None,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+        }
     }
 
     /// The transport in use.
@@ -78,11 +81,16 @@ impl Realtime {
         options: PublishOptions,
     ) -> Result<MessageId, PublishError> {
         if !is_valid_channel_name(channel) {
-            return Err(PublishError::InvalidChannelName { name: channel.to_owned() });
+            return Err(PublishError::InvalidChannelName {
+                name: channel.to_owned(),
+            });
         }
         let size = json_size(&data);
         if size > self.inner.max_payload_bytes {
-            return Err(PublishError::PayloadTooLarge { size, limit: self.inner.max_payload_bytes });
+            return Err(PublishError::PayloadTooLarge {
+                size,
+                limit: self.inner.max_payload_bytes,
+            });
         }
         if let Some(spec) = spec {
             spec.check(&data)?;

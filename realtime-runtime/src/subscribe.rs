@@ -21,7 +21,12 @@ pub struct SubscribeBuilder<'a, C: Channel> {
 
 impl<'a, C: Channel> SubscribeBuilder<'a, C> {
     pub(crate) fn new(realtime: &'a Realtime, channel: String) -> Self {
-        SubscribeBuilder { realtime, channel, topics: C::Topic::all().to_vec(), validate: true }
+        SubscribeBuilder {
+            realtime,
+            channel,
+            topics: C::Topic::all().to_vec(),
+            validate: true,
+        }
     }
 
     /// Only these topics. A key of another channel's topic has another type and does not
@@ -58,7 +63,12 @@ impl<'a, C: Channel> IntoFuture for SubscribeBuilder<'a, C> {
                 return Err(SubscribeError::NoTopics);
             }
             let stream = self.realtime.transport().subscribe(&self.channel).await?;
-            Ok(Subscription::new(self.channel, stream, self.topics, self.validate))
+            Ok(Subscription::new(
+                self.channel,
+                stream,
+                self.topics,
+                self.validate,
+            ))
         })
     }
 }

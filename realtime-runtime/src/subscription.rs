@@ -54,7 +54,12 @@ impl TopicFilter {
 }
 
 impl<C: Channel> Subscription<C> {
-    pub(crate) fn new(channel: String, stream: TransportStream, topics: Vec<C::Topic>, validate: bool) -> Self {
+    pub(crate) fn new(
+        channel: String,
+        stream: TransportStream,
+        topics: Vec<C::Topic>,
+        validate: bool,
+    ) -> Self {
         let topics: Arc<[&'static TopicSpec]> = topics.into_iter().map(TopicKey::spec).collect();
         Subscription {
             channel: channel.into(),
@@ -87,10 +92,16 @@ impl<C: Channel> Subscription<C> {
     }
 
     pub(crate) fn parts(&self) -> Option<(&TransportStream, &TopicFilter, &CancellationToken)> {
-        self.stream.as_ref().map(|stream| (stream, &self.filter, &self.closed))
+        self.stream
+            .as_ref()
+            .map(|stream| (stream, &self.filter, &self.closed))
     }
 
-    fn decode(&self, delivery: &Delivery, spec: &'static TopicSpec) -> Result<Message<C::Message>, RecvError> {
+    fn decode(
+        &self,
+        delivery: &Delivery,
+        spec: &'static TopicSpec,
+    ) -> Result<Message<C::Message>, RecvError> {
         self.filter.check(delivery, spec)?;
         let envelope = delivery.envelope();
         let data = C::decode(&envelope.topic, &envelope.data)?;
@@ -121,7 +132,9 @@ impl<C: Channel> Stream for Subscription<C> {
                     self.close();
                     return Poll::Ready(None);
                 }
-                Poll::Ready(Some(Err(missed))) => return Poll::Ready(Some(Err(RecvError::Lagged { missed }))),
+                Poll::Ready(Some(Err(missed))) => {
+                    return Poll::Ready(Some(Err(RecvError::Lagged { missed })))
+                }
                 Poll::Ready(Some(Ok(delivery))) => delivery,
             };
             if let Some(spec) = self.filter.select(&delivery) {

@@ -21,7 +21,6 @@ use tokio_util::sync::ReusableBoxFuture;
 
 use crate::{Delivery, TransportError};
 
-
 /// A message back end: in memory, or shared by many nodes.
 ///
 /// Written once for every back end, the runtime and the gateway depend on this trait only.
@@ -56,7 +55,10 @@ pub struct TransportStream {
     guard: SubscriptionGuard,
 }
 
-type RecvOutcome = (Result<Arc<Delivery>, RecvError>, broadcast::Receiver<Arc<Delivery>>);
+type RecvOutcome = (
+    Result<Arc<Delivery>, RecvError>,
+    broadcast::Receiver<Arc<Delivery>>,
+);
 
 enum RecvState {
     /// The receiver is here: try it without waiting.

@@ -20,7 +20,9 @@ impl<C: Channel> Subscription<C> {
     pub fn json_stream(&self) -> BoxStream<'static, Result<Value, RecvError>> {
         self.delivery_view()
             .map(|item| {
-            item.map(|delivery| serde_json::to_value(delivery.envelope()).expect("an envelope always serializes"))
+                item.map(|delivery| {
+                    serde_json::to_value(delivery.envelope()).expect("an envelope always serializes")
+                })
             })
             .boxed()
     }
@@ -31,11 +33,11 @@ impl<C: Channel> Subscription<C> {
     pub fn sse_stream(&self) -> BoxStream<'static, Bytes> {
         self.delivery_view()
             .map(|item| match item {
-            Ok(delivery) => delivery.sse_frame().clone(),
-            Err(err) => {
-                let body = serde_json::json!({ "error": err.to_string() });
-                Bytes::from(format!("event: error\ndata: {body}\n\n"))
-            }
+                Ok(delivery) => delivery.sse_frame().clone(),
+                Err(err) => {
+                    let body = serde_json::json!({ "error": err.to_string() });
+                    Bytes::from(format!("event: error\ndata: {body}\n\n"))
+                }
             })
             .boxed()
     }

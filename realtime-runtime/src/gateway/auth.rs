@@ -10,7 +10,10 @@ use super::GatewayState;
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim()).filter(|v| !v.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim())
+        .filter(|v| !v.is_empty())
 }
 
 /// A subscriber's token: `?token=` or `Authorization: Bearer`.
@@ -45,7 +48,9 @@ impl GatewayState {
             }
             None => {
                 self.metrics.auth_failure("missing_credentials");
-                Err(ApiError::unauthorized("send the signing key as `Authorization: Bearer <key>`"))
+                Err(ApiError::unauthorized(
+                    "send the signing key as `Authorization: Bearer <key>`",
+                ))
             }
         }
     }
@@ -73,7 +78,9 @@ impl GatewayState {
             }
             None => {
                 self.metrics.auth_failure("missing_credentials");
-                Err(ApiError::unauthorized("send the signing key or a publish token as `Authorization: Bearer ...`"))
+                Err(ApiError::unauthorized(
+                    "send the signing key or a publish token as `Authorization: Bearer ...`",
+                ))
             }
         }
     }
@@ -89,7 +96,9 @@ impl GatewayState {
 
     /// Refuses a browser whose `Origin` is not allowed (when a list is configured).
     pub(crate) fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return Ok(());
+        };
         if self.allowed_origins.is_empty() || self.allowed_origins.iter().any(|o| o == origin) {
             return Ok(());
         }
@@ -115,5 +124,8 @@ pub(crate) fn first<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a 
 
 /// Allowed origins as header values, for comparison.
 pub(crate) fn origin_values(origins: &[String]) -> Vec<HeaderValue> {
-    origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect()
+    origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect()
 }

@@ -25,7 +25,12 @@ pub struct ApiError {
 impl ApiError {
     /// An error with no details.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), data: Value::Null }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            data: Value::Null,
+        }
     }
 
     /// No credentials, or wrong ones: 401.
@@ -52,7 +57,9 @@ impl From<TokenError> for ApiError {
     fn from(err: TokenError) -> Self {
         let (status, code) = match &err {
             TokenError::Malformed { .. } => (StatusCode::UNAUTHORIZED, "token_malformed"),
-            TokenError::AlgorithmNotAllowed { .. } => (StatusCode::UNAUTHORIZED, "token_algorithm_not_allowed"),
+            TokenError::AlgorithmNotAllowed { .. } => {
+                (StatusCode::UNAUTHORIZED, "token_algorithm_not_allowed")
+            }
             TokenError::BadSignature => (StatusCode::UNAUTHORIZED, "token_bad_signature"),
             TokenError::Expired { .. } => (StatusCode::UNAUTHORIZED, "token_expired"),
             TokenError::NotYetValid { .. } => (StatusCode::UNAUTHORIZED, "token_not_yet_valid"),
@@ -80,7 +87,11 @@ impl From<PublishError> for ApiError {
                 "invalid_channel_name",
                 format!("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`"),
             ),
-            other => Self::new(StatusCode::SERVICE_UNAVAILABLE, "transport_error", other.to_string()),
+            other => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "transport_error",
+                other.to_string(),
+            ),
         }
     }
 }

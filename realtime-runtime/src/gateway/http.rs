@@ -47,13 +47,19 @@ pub(crate) async fn mint_token(
     })?;
     let Some(channel) = topics.first().map(|t| t.channel.clone()) else {
         state.metrics.rejected("no_topics");
-        return Err(ApiError::bad_request("no_topics", "a token needs at least one topic"));
+        return Err(ApiError::bad_request(
+            "no_topics",
+            "a token needs at least one topic",
+        ));
     };
     if let Some(other) = topics.iter().find(|t| t.channel != channel) {
         state.metrics.rejected("several_channels");
         return Err(ApiError::bad_request(
             "several_channels",
-            format!("a token covers one channel; the request names `{channel}` and `{}`", other.channel),
+            format!(
+                "a token covers one channel; the request names `{channel}` and `{}`",
+                other.channel
+            ),
         ));
     }
     if !realtime_core::is_valid_channel_name(&channel) {
@@ -81,10 +87,12 @@ pub(crate) async fn publish(
 ) -> Result<impl IntoResponse, ApiError> {
     let grant = state.authorize_publish(&headers)?;
     let query = parse_query(query.as_deref())?;
-    let channel = first(&query, "channel").filter(|c| !c.is_empty()).ok_or_else(|| {
-        state.metrics.rejected("missing_channel");
-        ApiError::bad_request("missing_channel", "the `channel` query parameter is required")
-    })?;
+    let channel = first(&query, "channel")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            state.metrics.rejected("missing_channel");
+            ApiError::bad_request("missing_channel", "the `channel` query parameter is required")
+        })?;
     let topic = first(&query, "topic").filter(|t| !t.is_empty()).ok_or_else(|| {
         state.metrics.rejected("missing_topic");
         ApiError::bad_request("missing_topic", "the `topic` query parameter is required")
@@ -121,23 +129,34 @@ pub(crate) async fn publish(
         }
         Err(e) => {
             state.metrics.rejected("malformed_json");
-            return Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")));
+            return Err(ApiError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            ));
         }
     };
     let spec = state.topic_spec(channel, topic)?;
     let options = PublishOptions {
-        run_id: first(&query, "run_id").filter(|v| !v.is_empty()).map(str::to_owned),
-        fn_id: first(&query, "fn_id").filter(|v| !v.is_empty()).map(str::to_owned),
+        run_id: first(&query, "run_id")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+        fn_id: first(&query, "fn_id")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
         ..PublishOptions::default()
     };
-    let id = state.realtime.publish_json(channel, topic, data, spec, options).await.map_err(|err| {
-        let api = ApiError::from(err);
-        match api.code {
-            "schema_violation" => state.metrics.validation_failure(),
-            code => state.metrics.rejected(code),
-        }
-        api
-    })?;
+    let id = state
+        .realtime
+        .publish_json(channel, topic, data, spec, options)
+        .await
+        .map_err(|err| {
+            let api = ApiError::from(err);
+            match api.code {
+                "schema_violation" => state.metrics.validation_failure(),
+                code => state.metrics.rejected(code),
+            }
+            api
+        })?;
     state.metrics.published();
     Ok(Json(json!({ "id": id })))
 }
@@ -154,13 +173,21 @@ pub(crate) async fn healthz(State(state): State<Arc<GatewayState>>) -> Json<Valu
 /// `GET /metrics`, in the Prometheus text format.
 pub(crate) async fn metrics(State(state): State<Arc<GatewayState>>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }
 
 /// Reads a body of at most `limit` bytes; over it, 413 and nothing is read further.
-async fn read_body(state: &GatewayState, headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+async fn read_body(
+    state: &GatewayState,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -182,14 +209,21 @@ async fn read_body(state: &GatewayState, headers: &HeaderMap, body: Body, limit:
 impl GatewayState {
     /// The spec to validate a topic against: `Some` for a registered channel, `None` for
     /// an unknown one (unless strict); an unknown topic of a known channel is refused.
-    pub(crate) fn topic_spec(&self, channel: &str, topic: &str) -> Result<Option<&'static TopicSpec>, ApiError> {
+    pub(crate) fn topic_spec(
+        &self,
+        channel: &str,
+        topic: &str,
+    ) -> Result<Option<&'static TopicSpec>, ApiError> {
         match self.registry.find(channel) {
             Some(descriptor) => descriptor.topic(topic).map(Some).ok_or_else(|| {
                 self.metrics.rejected("unknown_topic");
                 ApiError::new(
                     StatusCode::NOT_FOUND,
                     "unknown_topic",
-                    format!("channel `{channel}` ({}) has no topic `{topic}`", descriptor.pattern),
+                    format!(
+                        "channel `{channel}` ({}) has no topic `{topic}`",
+                        descriptor.pattern
+                    ),
                 )
             }),
             None if self.strict => {

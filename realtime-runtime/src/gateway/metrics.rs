@@ -29,23 +29,59 @@ impl Default for GatewayMetrics {
         let auth_failures = Family::<Labels, Counter>::default();
         let validation_failures = Counter::default();
         let rejected = Family::<Labels, Counter>::default();
-        registry.register("connections", "Open subscriber connections, by transport", connections.clone());
-        registry.register("messages_published", "Messages published through the gateway", published.clone());
-        registry.register("messages_delivered", "Messages written to subscribers, by transport", delivered.clone());
-        registry.register("auth_failures", "Requests refused for credentials or token scope, by reason", auth_failures.clone());
-        registry.register("validation_failures", "Messages refused for breaking their topic's schema", validation_failures.clone());
-        registry.register("rejected_requests", "Requests refused for other bad input, by reason", rejected.clone());
-        GatewayMetrics { registry, connections, published, delivered, auth_failures, validation_failures, rejected }
+        registry.register(
+            "connections",
+            "Open subscriber connections, by transport",
+            connections.clone(),
+        );
+        registry.register(
+            "messages_published",
+            "Messages published through the gateway",
+            published.clone(),
+        );
+        registry.register(
+            "messages_delivered",
+            "Messages written to subscribers, by transport",
+            delivered.clone(),
+        );
+        registry.register(
+            "auth_failures",
+            "Requests refused for credentials or token scope, by reason",
+            auth_failures.clone(),
+        );
+        registry.register(
+            "validation_failures",
+            "Messages refused for breaking their topic's schema",
+            validation_failures.clone(),
+        );
+        registry.register(
+            "rejected_requests",
+            "Requests refused for other bad input, by reason",
+            rejected.clone(),
+        );
+        GatewayMetrics {
+            registry,
+            connections,
+            published,
+            delivered,
+            auth_failures,
+            validation_failures,
+            rejected,
+        }
     }
 }
 
 impl GatewayMetrics {
     pub(crate) fn connection_opened(&self, transport: &'static str) {
-        self.connections.get_or_create(&vec![("transport", transport)]).inc();
+        self.connections
+            .get_or_create(&vec![("transport", transport)])
+            .inc();
     }
 
     pub(crate) fn connection_closed(&self, transport: &'static str) {
-        self.connections.get_or_create(&vec![("transport", transport)]).dec();
+        self.connections
+            .get_or_create(&vec![("transport", transport)])
+            .dec();
     }
 
     pub(crate) fn published(&self) {
@@ -53,7 +89,9 @@ impl GatewayMetrics {
     }
 
     pub(crate) fn delivered(&self, transport: &'static str) {
-        self.delivered.get_or_create(&vec![("transport", transport)]).inc();
+        self.delivered
+            .get_or_create(&vec![("transport", transport)])
+            .inc();
     }
 
     pub(crate) fn auth_failure(&self, reason: &'static str) {

@@ -119,7 +119,10 @@ impl GatewayState {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too_many_connections",
-                format!("the server holds its maximum of {} connections", self.max_connections),
+                format!(
+                    "the server holds its maximum of {} connections",
+                    self.max_connections
+                ),
             )
         })
     }
@@ -222,7 +225,11 @@ impl Gateway {
     pub fn router(&self) -> Router {
         let cors = CorsLayer::new()
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::HeaderName::from_static("last-event-id")])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static("last-event-id"),
+            ])
             .allow_origin(if self.state.allowed_origins.is_empty() {
                 AllowOrigin::any()
             } else {
@@ -254,7 +261,9 @@ impl Gateway {
             shutdown.await;
             state.shutdown.cancel();
         };
-        axum::serve(listener, router).with_graceful_shutdown(signal).await?;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(signal)
+            .await?;
         self.state.shutdown.cancel();
         self.state.tracker.close();
         let _ = tokio::time::timeout(grace, self.state.tracker.wait()).await;

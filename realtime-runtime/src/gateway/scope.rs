@@ -30,7 +30,11 @@ pub(crate) enum Outgoing {
 
 impl ConnectionScope {
     /// Adds the channel and topics of verified claims, subscribing to a new channel.
-    pub(crate) async fn add(&mut self, state: &GatewayState, claims: &TokenClaims) -> Result<(), TransportError> {
+    pub(crate) async fn add(
+        &mut self,
+        state: &GatewayState,
+        claims: &TokenClaims,
+    ) -> Result<(), TransportError> {
         if !self.streams.contains_key(&claims.channel) {
             let stream = state.realtime.transport().subscribe(&claims.channel).await?;
             self.streams.insert(claims.channel.clone(), stream);
@@ -73,10 +77,18 @@ impl ConnectionScope {
             }
         };
         let envelope = delivery.envelope();
-        if !self.topics.get(channel).is_some_and(|t| t.contains(&envelope.topic)) {
+        if !self
+            .topics
+            .get(channel)
+            .is_some_and(|t| t.contains(&envelope.topic))
+        {
             return Outgoing::Skip;
         }
-        if let Some(spec) = state.registry.find(channel).and_then(|d| d.topic(&envelope.topic)) {
+        if let Some(spec) = state
+            .registry
+            .find(channel)
+            .and_then(|d| d.topic(&envelope.topic))
+        {
             if let Err(violation) = delivery.check(spec) {
                 state.metrics.validation_failure();
                 return Outgoing::Notice(json!({

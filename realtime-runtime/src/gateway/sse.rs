@@ -33,7 +33,9 @@ pub(crate) async fn subscribe(
     let query = parse_query(query.as_deref())?;
     let Some(jwt) = subscriber_token(&headers, &query) else {
         state.metrics.auth_failure("missing_credentials");
-        return Err(ApiError::unauthorized("a subscription token is required: `?token=<jwt>`"));
+        return Err(ApiError::unauthorized(
+            "a subscription token is required: `?token=<jwt>`",
+        ));
     };
     let claims = state.verify_token(jwt)?;
     let permit = state.acquire_connection()?;

@@ -37,13 +37,19 @@ pub(crate) async fn connect(
     let query = parse_query(query.as_deref())?;
     let Some(jwt) = subscriber_token(&headers, &query) else {
         state.metrics.auth_failure("missing_credentials");
-        return Err(ApiError::unauthorized("a subscription token is required: `?token=<jwt>`"));
+        return Err(ApiError::unauthorized(
+            "a subscription token is required: `?token=<jwt>`",
+        ));
     };
     let claims = state.verify_token(jwt)?;
     let permit = state.acquire_connection()?;
     let mut scope = ConnectionScope::default();
     scope.add(&state, &claims).await.map_err(|e| {
-        ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string())
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "transport_error",
+            e.to_string(),
+        )
     })?;
     let tracker = state.tracker.clone();
     Ok(upgrade
@@ -66,7 +72,12 @@ struct UnsubTopic {
     name: String,
 }
 
-async fn run(mut socket: WebSocket, state: Arc<GatewayState>, mut scope: ConnectionScope, _permit: OwnedSemaphorePermit) {
+async fn run(
+    mut socket: WebSocket,
+    state: Arc<GatewayState>,
+    mut scope: ConnectionScope,
+    _permit: OwnedSemaphorePermit,
+) {
     state.metrics.connection_opened("ws");
     let mut keepalive = tokio::time::interval(state.keepalive);
     keepalive.tick().await;
@@ -135,11 +146,22 @@ async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: 
     match frame.kind.as_str() {
         "sub" => {
             let Some(jwt) = frame.data.as_str() else {
-                return reply("sub", Err(ApiError::bad_request("malformed_frame", "`sub` takes a token as `data`")), scope);
+                return reply(
+                    "sub",
+                    Err(ApiError::bad_request(
+                        "malformed_frame",
+                        "`sub` takes a token as `data`",
+                    )),
+                    scope,
+                );
             };
             let result = match state.verify_token(jwt) {
                 Ok(claims) => scope.add(state, &claims).await.map_err(|e| {
-                    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string())
+                    ApiError::new(
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "transport_error",
+                        e.to_string(),
+                    )
                 }),
                 Err(err) => Err(err),
             };
@@ -151,7 +173,10 @@ async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: 
                 Err(e) => {
                     return reply(
                         "unsub",
-                        Err(ApiError::bad_request("malformed_frame", format!("`unsub` takes a list of {{channel, name}}: {e}"))),
+                        Err(ApiError::bad_request(
+                            "malformed_frame",
+                            format!("`unsub` takes a list of {{channel, name}}: {e}"),
+                        )),
                         scope,
                     )
                 }
