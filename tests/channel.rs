@@ -402,3 +402,25 @@ fn debug_shows_the_channel_name_and_the_payload_json() {
         r#"Tokens({"text":"x"})"#
     );
 }
+
+#[test]
+fn every_declared_channel_is_discovered_without_a_list() {
+    let registry = realtime::core::ChannelRegistry::discovered();
+    let patterns: Vec<&str> = registry.iter().map(|d| d.pattern).collect();
+    for pattern in ["counter:<id>", "pipeline:<run_id>", "run:<run_id>/step:<step>"] {
+        assert!(patterns.contains(&pattern), "{pattern} missing from {patterns:?}");
+    }
+    let mut sorted = patterns.clone();
+    sorted.sort_unstable();
+    assert_eq!(patterns, sorted, "discovered channels are sorted by pattern");
+    let counter = registry.find("counter:7").expect("counter:7 is a Counter");
+    assert_eq!(counter.params, ["id"]);
+    assert_eq!(counter.param_types, ["u64"]);
+    let steps = registry.find("run:r1/step:3").expect("a StepRun");
+    assert!(
+        registry.find("run:r1/step:s1").is_none(),
+        "the step parameter must parse as u32"
+    );
+    assert_eq!(steps.param_types, ["String", "u32"]);
+    assert!(registry.find("nothing:here").is_none());
+}

@@ -37,6 +37,10 @@ pub trait Channel: Debug + Send + Sync + Sized + 'static {
     const PATTERN: &'static str;
     /// The names of the parameters, in the order they appear in the pattern.
     const PARAMS: &'static [&'static str];
+    /// The Rust types of the parameters as written (`String`, `u64`), in the same order.
+    const PARAM_TYPES: &'static [&'static str] = &[];
+    /// The struct's doc comment.
+    const DESCRIPTION: Option<&'static str> = None;
 
     /// Every topic of the channel, in declaration order.
     fn topics() -> &'static [TopicSpec];

@@ -18,6 +18,7 @@
 mod channel;
 mod envelope;
 mod error;
+pub mod export;
 mod message;
 mod message_id;
 mod pattern;
@@ -30,10 +31,12 @@ mod topic;
 pub use channel::{Channel, TopicKey};
 pub use envelope::{Envelope, MessageKind};
 pub use error::{ChannelNameError, DecodeError};
+#[doc(hidden)]
+pub use inventory as __inventory;
 pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
 pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
-pub use registry::{ChannelDescriptor, ChannelRegistry};
+pub use registry::{ChannelDescriptor, ChannelRegistration, ChannelRegistry};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;
 pub use schema::{SchemaViolation, Violation};

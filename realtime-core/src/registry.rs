@@ -14,6 +14,10 @@ pub struct ChannelDescriptor {
     pub pattern: &'static str,
     /// The parameter names.
     pub params: &'static [&'static str],
+    /// The parameters' Rust types as written, in the same order.
+    pub param_types: &'static [&'static str],
+    /// The channel's doc comment.
+    pub description: Option<&'static str>,
     topics: fn() -> &'static [TopicSpec],
     accepts: fn(&str) -> bool,
 }
@@ -25,6 +29,8 @@ impl ChannelDescriptor {
             type_name: std::any::type_name::<C>(),
             pattern: C::PATTERN,
             params: C::PARAMS,
+            param_types: C::PARAM_TYPES,
+            description: C::DESCRIPTION,
             topics: C::topics,
             accepts: |name| C::from_name(name).is_ok(),
         }
@@ -60,6 +66,23 @@ impl fmt::Debug for ChannelDescriptor {
     }
 }
 
+/// A channel type registered at compile time: `#[channel]` submits one per declaration,
+/// so [`ChannelRegistry::discovered`] finds every channel linked into the binary.
+#[derive(Debug)]
+pub struct ChannelRegistration {
+    descriptor: fn() -> ChannelDescriptor,
+}
+
+impl ChannelRegistration {
+    /// A registration; submitted by generated code.
+    #[doc(hidden)]
+    pub const fn new(descriptor: fn() -> ChannelDescriptor) -> Self {
+        ChannelRegistration { descriptor }
+    }
+}
+
+inventory::collect!(ChannelRegistration);
+
 /// The channel types a server knows, looked up by concrete name.
 ///
 /// ```
@@ -77,6 +100,20 @@ impl ChannelRegistry {
     /// An empty registry.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Every channel type declared with `#[channel]` in the binary, sorted by pattern.
+    pub fn discovered() -> Self {
+        let mut registry = ChannelRegistry::new();
+        let mut all: Vec<ChannelDescriptor> = inventory::iter::<ChannelRegistration>
+            .into_iter()
+            .map(|r| (r.descriptor)())
+            .collect();
+        all.sort_by(|a, b| (a.pattern, a.type_name).cmp(&(b.pattern, b.type_name)));
+        for descriptor in all {
+            registry.add(descriptor);
+        }
+        registry
     }
 
     /// Adds channel type `C` (once; adding it again does nothing).

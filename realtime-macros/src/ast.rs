@@ -14,6 +14,8 @@ pub struct ChannelDef {
     /// The user's `struct` token, kept for its span.
     pub struct_token: Token![struct],
     pub ident: Ident,
+    /// The struct's doc comment, joined into one text.
+    pub doc: Option<String>,
     /// The `name = "..."` argument, parsed; `None` when it was missing.
     pub template: Option<Template>,
     /// Fields without `#[topic]`: the parameters of the name.

@@ -123,6 +123,18 @@ pub fn expand(def: ChannelDef) -> TokenStream {
     let variant_docs = wire_names.iter().map(|w| format!("The `{w}` topic."));
     let variant_docs2 = variant_docs.clone();
     let ident_text = ident.to_string();
+    let description = match &def.doc {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
+    let param_types: Vec<String> = param_names
+        .iter()
+        .map(|name| {
+            let param = params.iter().find(|p| p.ident == name).expect("checked");
+            let ty = &param.ty;
+            quote!(#ty).to_string().replace(' ', "")
+        })
+        .collect();
     let variant_names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
 
     // Spanned on the user's `struct` token, so "not found for this struct" points at the
@@ -177,11 +189,17 @@ pub fn expand(def: ChannelDef) -> TokenStream {
 
             static TOPICS: [#rt::TopicSpec; #count] = [#(#specs),*];
 
+            #rt::inventory::submit! {
+                #rt::ChannelRegistration::new(#rt::ChannelDescriptor::of::<#ident>)
+            }
+
             impl #rt::Channel for #ident {
                 type Topic = #topic_enum;
                 type Message = #message_enum;
                 const PATTERN: &'static str = #pattern;
                 const PARAMS: &'static [&'static str] = &[#(#param_names),*];
+                const PARAM_TYPES: &'static [&'static str] = &[#(#param_types),*];
+                const DESCRIPTION: ::core::option::Option<&'static str> = #description;
 
                 fn topics() -> &'static [#rt::TopicSpec] {
                     &TOPICS

@@ -135,6 +135,7 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
         attrs: input.attrs.clone(),
         vis: input.vis.clone(),
         struct_token,
+        doc: doc_text(&input.attrs),
         ident: input.ident.clone(),
         template,
         params,

@@ -1,0 +1,67 @@
+//! Schema export for frontends: what the Rust channel declarations say, in the formats
+//! other tools read, so nobody re-declares it by hand.
+//!
+//! Each exporter takes a [`ChannelRegistry`](crate::ChannelRegistry) — usually
+//! [`ChannelRegistry::discovered`](crate::ChannelRegistry::discovered), every channel
+//! declared with `#[channel]` in the binary — and returns a document:
+//!
+//! - [`json_schema`]: one JSON Schema (2020-12) document per channel and a bundle of all,
+//!   with the name pattern, its parameters and each topic's payload schema;
+//! - [`asyncapi`]: an AsyncAPI 3.0 document with channels, messages, operations, the
+//!   gateway as a server and its token security scheme;
+//! - [`typescript`]: TypeScript declarations: payload types, a message union per channel,
+//!   a name-building function per channel and the topic names as literal types.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A format to export in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    /// JSON Schema 2020-12: `channels.schema.json` and one `<channel>.schema.json` each.
+    JsonSchema,
+    /// AsyncAPI 3.0: `asyncapi.json`.
+    AsyncApi,
+    /// TypeScript declarations: `channels.ts`.
+    TypeScript,
+}
+
+impl ExportFormat {
+    /// Every format.
+    pub const ALL: [ExportFormat; 3] = [
+        ExportFormat::JsonSchema,
+        ExportFormat::AsyncApi,
+        ExportFormat::TypeScript,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::JsonSchema => "jsonschema",
+            ExportFormat::AsyncApi => "asyncapi",
+            ExportFormat::TypeScript => "typescript",
+        }
+    }
+}
+
+impl fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A format name that is not one of `jsonschema`, `asyncapi`, `typescript`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown export format `{0}`: expected jsonschema, asyncapi or typescript")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for ExportFormat {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ExportFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFormat(s.to_owned()))
+    }
+}
