@@ -8,6 +8,11 @@ use realtime_core::TokenClaims;
 use serde_json::json;
 use tokio_stream::StreamMap;
 
+use axum::http::{HeaderMap, StatusCode};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::auth::{parse_query, subscriber_token};
+use super::error::ApiError;
 use super::GatewayState;
 use crate::{Delivery, TransportError, TransportStream};
 
@@ -29,6 +34,32 @@ pub(crate) enum Outgoing {
 }
 
 impl ConnectionScope {
+    /// Opens a subscriber connection: checks the origin and the token (`?token=` or
+    /// `Authorization: Bearer`), takes a connection slot and subscribes to the token's
+    /// channel, all before any upgrade or response, so a refusal is a plain HTTP error.
+    pub(crate) async fn open(
+        state: &GatewayState,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<(ConnectionScope, OwnedSemaphorePermit), ApiError> {
+        state.check_origin(headers)?;
+        let query = parse_query(query)?;
+        let Some(jwt) = subscriber_token(headers, &query) else {
+            state.metrics.auth_failure("missing_credentials");
+            return Err(ApiError::unauthorized(
+                "a subscription token is required: `?token=<jwt>`",
+            ));
+        };
+        let claims = state.verify_token(jwt)?;
+        let permit = state.acquire_connection()?;
+        let mut scope = ConnectionScope::default();
+        scope
+            .add(state, &claims)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string()))?;
+        Ok((scope, permit))
+    }
+
     /// Adds the channel and topics of verified claims, subscribing to a new channel.
     pub(crate) async fn add(
         &mut self,

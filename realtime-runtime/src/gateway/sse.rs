@@ -10,13 +10,12 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::auth::{parse_query, subscriber_token};
 use super::error::ApiError;
 use super::scope::{ConnectionScope, Outgoing};
 use super::GatewayState;
@@ -29,21 +28,7 @@ pub(crate) async fn subscribe(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.check_origin(&headers)?;
-    let query = parse_query(query.as_deref())?;
-    let Some(jwt) = subscriber_token(&headers, &query) else {
-        state.metrics.auth_failure("missing_credentials");
-        return Err(ApiError::unauthorized(
-            "a subscription token is required: `?token=<jwt>`",
-        ));
-    };
-    let claims = state.verify_token(jwt)?;
-    let permit = state.acquire_connection()?;
-    let mut scope = ConnectionScope::default();
-    scope
-        .add(&state, &claims)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string()))?;
+    let (mut scope, permit) = ConnectionScope::open(&state, &headers, query.as_deref()).await?;
 
     let (tx, rx) = mpsc::channel::<Bytes>(WRITE_BUFFER);
     let task_state = state.clone();

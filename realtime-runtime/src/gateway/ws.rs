@@ -19,7 +19,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::auth::{parse_query, subscriber_token};
 use super::error::ApiError;
 use super::scope::{ConnectionScope, Outgoing};
 use super::GatewayState;
@@ -33,24 +32,7 @@ pub(crate) async fn connect(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    state.check_origin(&headers)?;
-    let query = parse_query(query.as_deref())?;
-    let Some(jwt) = subscriber_token(&headers, &query) else {
-        state.metrics.auth_failure("missing_credentials");
-        return Err(ApiError::unauthorized(
-            "a subscription token is required: `?token=<jwt>`",
-        ));
-    };
-    let claims = state.verify_token(jwt)?;
-    let permit = state.acquire_connection()?;
-    let mut scope = ConnectionScope::default();
-    scope.add(&state, &claims).await.map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "transport_error",
-            e.to_string(),
-        )
-    })?;
+    let (scope, permit) = ConnectionScope::open(&state, &headers, query.as_deref()).await?;
     let tracker = state.tracker.clone();
     Ok(upgrade
         .on_upgrade(move |socket| tracker.track_future(run(socket, state, scope, permit)))
