@@ -19,6 +19,9 @@ use crate::gateway::{ApiError, Gateway};
 /// The page served at `/`.
 const PAGE: &str = include_str!("page.html");
 
+/// The page's script, served at `/demo/page.js` (typed against the TypeScript export).
+const SCRIPT: &str = include_str!("page.js");
+
 /// Runs held at once, created or running; more are refused with 503.
 const MAX_RUNS: usize = 256;
 
@@ -56,6 +59,7 @@ struct DemoState {
 /// | route | what it does |
 /// | --- | --- |
 /// | `GET /` | the page |
+/// | `GET /demo/page.js` | its script |
 /// | `POST /demo/runs` | creates a run: `201 {"run_id", "channel", "token", "topics", "steps"}` |
 /// | `POST /demo/runs/{run_id}/start` | starts it: `202`; `404` if unknown, `409` if started |
 ///
@@ -85,6 +89,7 @@ pub fn router(gateway: Gateway, pace: Duration) -> Router {
     });
     Router::new()
         .route("/", get(page))
+        .route("/demo/page.js", get(script))
         .route("/demo/runs", post(create_run))
         .route("/demo/runs/{run_id}/start", post(start_run))
         .with_state(state)
@@ -92,6 +97,17 @@ pub fn router(gateway: Gateway, pace: Duration) -> Router {
 
 async fn page() -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Html(PAGE)).into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        SCRIPT,
+    )
+        .into_response()
 }
 
 async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, Json<DemoRun>), ApiError> {

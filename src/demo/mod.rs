@@ -1,7 +1,7 @@
 //! A demo run is a scripted job ([`STEPS`](crate::demo::STEPS)) that publishes to its own
 //! channel, `demo:<run_id>` ([`Demo`](crate::demo::Demo)): a `log` line, then a `status`
 //! with the stage and percent, one step at a human pace, until 100 %. The page
-//! (`page.html`, served by [`router`](crate::demo::router))
+//! (`page.html` and its script `page.js`, served by [`router`](crate::demo::router))
 //! asks the server for a run and a subscription token, subscribes over the gateway's
 //! WebSocket, and only then starts the run, so it sees every message: delivery is live,
 //! nothing published before the subscription is replayed.

@@ -15,6 +15,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub mod asyncapi;
+pub mod json_schema;
+pub mod typescript;
+
 /// A format to export in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExportFormat {

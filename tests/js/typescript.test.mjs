@@ -1,0 +1,132 @@
+// The TypeScript export (`channels.ts`) type-checked by the TypeScript compiler:
+// a consumer that uses it correctly passes `tsc --strict`; consumers that publish a wrong
+// payload, to a missing topic, with a wrong parameter type or another channel's name fail
+// with the expected error; the demo page's script passes `tsc --checkJs --strict`.
+//
+// The declarations come from `cargo test --test typescript_export`, which writes every
+// channel of that test binary (the demo's and a few test channels) to
+// target/realtime-export/channels.ts (or $REALTIME_TS_EXPORT). When the binary at
+// $REALTIME_BIN has `realtime schema`, its own TypeScript output is checked as well.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const tsDir = path.join(root, "tests/ts");
+const pageScript = path.join(root, "src/demo/page.js");
+const tsc = path.join(here, "node_modules/.bin/tsc");
+const exported = process.env.REALTIME_TS_EXPORT || path.join(root, "target/realtime-export/channels.ts");
+const bin = process.env.REALTIME_BIN || path.join(root, "target/debug/realtime");
+
+/** Every command is bounded: a hung compiler fails the test instead of stalling it. */
+const TIMEOUT_MS = 120_000;
+
+/** Runs a command; resolves with its exit code and output, whatever the exit code. */
+function run(file, args, cwd) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd, timeout: TIMEOUT_MS, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== "number") return reject(err);
+      resolve({ code: err ? err.code : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+const CHECK_JS = [
+  "--allowJs", "--checkJs", "--strict", "--noEmit",
+  "--target", "ES2022", "--lib", "ES2022,DOM",
+  "--module", "ES2022", "--moduleResolution", "bundler",
+];
+
+let scratch;
+
+/** A fresh scratch directory holding `channels.ts` and the given files (name → source path). */
+function workspace(name, channelsTs, files) {
+  const dir = path.join(scratch, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [to, from] of Object.entries(files)) copyFileSync(from, path.join(dir, to));
+  copyFileSync(channelsTs, path.join(dir, "channels.ts"));
+  return dir;
+}
+
+before(() => {
+  assert.ok(existsSync(tsc), `no TypeScript compiler at ${tsc}: run npm ci in tests/js`);
+  assert.ok(
+    existsSync(exported),
+    `no ${exported}: run \`cargo test --test typescript_export\` first (it writes the declarations)`,
+  );
+  scratch = mkdtempSync(path.join(tmpdir(), "realtime-ts-"));
+});
+
+after(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+test("a consumer that uses the declarations correctly passes tsc --strict", async () => {
+  const dir = workspace("ok", exported, {
+    "tsconfig.json": path.join(tsDir, "tsconfig.json"),
+    "consumer_ok.ts": path.join(tsDir, "consumer_ok.ts"),
+  });
+  const { code, output } = await run(tsc, ["-p", "tsconfig.json"], dir);
+  assert.equal(code, 0, `tsc failed:\n${output}`);
+});
+
+// Each consumer makes one mistake that Rust would catch too, and must fail with this code.
+const BAD = {
+  "consumer_bad_payload.ts": { code: "TS2322", says: "Type 'string' is not assignable to type 'number'" },
+  "consumer_bad_topic.ts": { code: "TS2345", says: `'"progress"' is not assignable to parameter of type 'DemoTopic'` },
+  "consumer_bad_param.ts": { code: "TS2322", says: "Type 'string' is not assignable to type 'number'" },
+  "consumer_bad_name.ts": { code: "TS2345", says: "'`pipeline:${string}`' is not assignable to parameter of type '`demo:${string}`'" },
+};
+
+for (const [file, expected] of Object.entries(BAD)) {
+  test(`${file} fails to type-check with ${expected.code}`, async () => {
+    const dir = workspace(file.replace(/\W/g, "_"), exported, { [file]: path.join(tsDir, file) });
+    const { code, output } = await run(
+      tsc,
+      ["--strict", "--noEmit", "--target", "ES2022", "--module", "ES2022", "--moduleResolution", "bundler", file],
+      dir,
+    );
+    assert.notEqual(code, 0, `tsc accepted ${file}:\n${output}`);
+    assert.match(output, new RegExp(`^${file.replace(".", "\\.")}\\(\\d+,\\d+\\): error ${expected.code}:`, "m"), output);
+    assert.ok(output.includes(expected.says), `expected "${expected.says}" in:\n${output}`);
+    assert.doesNotMatch(output, /channels\.ts\(/, "the declarations themselves must be error-free");
+  });
+}
+
+test("the demo page's script passes tsc --checkJs --strict against the declarations", async () => {
+  const dir = workspace("page", exported, { "page.js": pageScript });
+  const { code, output } = await run(tsc, [...CHECK_JS, "page.js"], dir);
+  assert.equal(code, 0, `tsc --checkJs failed:\n${output}`);
+});
+
+test("a demo page script that misreads a payload field fails --checkJs", async () => {
+  const dir = workspace("page_bad", exported, {});
+  const source = readFileSync(pageScript, "utf8");
+  const broken = source.replace("msg.data.stage", "msg.data.stag");
+  assert.notEqual(broken, source, "page.js no longer reads msg.data.stage; update this test");
+  writeFileSync(path.join(dir, "page.js"), broken);
+  const { code, output } = await run(tsc, [...CHECK_JS, "page.js"], dir);
+  assert.notEqual(code, 0, `tsc accepted a misspelled field:\n${output}`);
+  assert.match(output, /error TS2551: Property 'stag' does not exist on type 'DemoStatus'/);
+});
+
+test("`realtime schema --format typescript` output checks the demo page too", async (t) => {
+  if (!existsSync(bin)) return t.skip(`no binary at ${bin}`);
+  const help = await run(bin, ["schema", "--help"], root);
+  if (help.code !== 0) return t.skip("this build of `realtime` has no `schema` command yet");
+  const out = mkdtempSync(path.join(scratch, "cli-"));
+  const { code, output } = await run(bin, ["schema", "--format", "typescript", "--out", out], root);
+  assert.equal(code, 0, `realtime schema failed:\n${output}`);
+  const channelsTs = path.join(out, "channels.ts");
+  assert.ok(existsSync(channelsTs), `no channels.ts in ${out}:\n${output}`);
+  assert.match(readFileSync(channelsTs, "utf8"), /export type DemoMessage = /);
+  const dir = workspace("cli_page", channelsTs, { "page.js": pageScript });
+  const checked = await run(tsc, [...CHECK_JS, "page.js"], dir);
+  assert.equal(checked.code, 0, `tsc --checkJs failed against the CLI's output:\n${checked.output}`);
+});

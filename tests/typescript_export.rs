@@ -1,0 +1,106 @@
+//! The TypeScript export of every channel in this test binary (the demo's and the ones
+//! below), checked here for its shape and written to `target/realtime-export/channels.ts`
+//! for `tests/js/typescript.test.mjs`, which type-checks consumers against it with `tsc`.
+
+use std::path::PathBuf;
+
+use realtime::channel;
+use realtime::core::export::typescript::declarations;
+use realtime::core::ChannelRegistry;
+use serde::{Deserialize, Serialize};
+
+/// Which step a run is at.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Status {
+    /// What is happening, for people.
+    pub message: String,
+    /// The step, once known.
+    pub step: Option<Step>,
+    /// Percent done.
+    pub percent: u8,
+}
+
+/// A step of a run.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Step {
+    pub name: String,
+    pub index: u32,
+}
+
+/// Tokens streamed from a model.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Token {
+    pub text: String,
+    pub finish: Option<FinishReason>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    Stop,
+    Length,
+}
+
+/// An event with a tag, as an internally tagged enum.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Started { at: String },
+    Failed { error: String, retries: u32 },
+}
+
+/// The progress of one pipeline run.
+#[channel(name = "pipeline:<run_id>")]
+pub struct Pipeline {
+    pub run_id: String,
+    /// Progress of the run.
+    #[topic]
+    status: Status,
+    #[topic(name = "llm_tokens")]
+    tokens: Token,
+}
+
+#[channel(name = "job:<job>/attempt:<attempt>")]
+pub struct Job {
+    pub job: String,
+    pub attempt: u32,
+    #[topic]
+    events: Event,
+    #[topic]
+    tags: Vec<String>,
+}
+
+fn registry() -> ChannelRegistry {
+    // Name the demo channel so that its registration is linked into this test binary.
+    let _ = realtime::demo::Demo::new("linked");
+    ChannelRegistry::discovered()
+}
+
+#[test]
+fn the_export_declares_every_channel_and_is_written_for_tsc() {
+    let ts = declarations(&registry());
+    for expected in [
+        "export interface Envelope<Topic extends string = string, Data = unknown> {",
+        "export type PipelineTopic = \"llm_tokens\" | \"status\";",
+        "export interface PipelineTopics {\n  llm_tokens: PipelineLlmTokens;\n  /** Progress of the run. */\n  status: PipelineStatus;\n}",
+        "export type PipelineMessage = { [T in PipelineTopic]: Envelope<T, PipelineTopics[T]> }[PipelineTopic];",
+        "export type PipelineChannelName = `pipeline:${string}`;",
+        "export function pipelineChannel(params: { run_id: string }): PipelineChannelName {\n  return `pipeline:${params.run_id}`;\n}",
+        "export type JobChannelName = `job:${string}/attempt:${number}`;",
+        "export function jobChannel(params: { job: string; attempt: number }): JobChannelName {",
+        "export type DemoTopic = \"log\" | \"status\";",
+        "export interface DemoStatus {",
+        "  percent: number;",
+        "  step?: Step | null;",
+        "export interface Step {",
+        "export type FinishReason = \"stop\" | \"length\";",
+        "export type JobTags = string[];",
+    ] {
+        assert!(ts.contains(expected), "missing {expected:?} in:\n{ts}");
+    }
+    assert_eq!(ts, declarations(&registry()), "the output is deterministic");
+
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/realtime-export");
+    std::fs::create_dir_all(&dir).expect("create target/realtime-export");
+    std::fs::write(dir.join("channels.ts"), &ts).expect("write channels.ts");
+}
