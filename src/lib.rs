@@ -83,9 +83,10 @@ pub use realtime_core::{
 };
 pub use realtime_macros::channel;
 pub use realtime_runtime::{
-    Delivery, MemoryTransport, Publish, PublishError, PublishOptions, Realtime, RealtimeBuilder, RecvError,
-    SubscribeBuilder, SubscribeError, Subscription, SubscriptionHandle, Transport, TransportError,
-    TransportStream, DEFAULT_MAX_PAYLOAD_BYTES,
+    ContinuityLost, Delivery, FeedItem, GapCause, History, HistoryLimits, LiveFeed, MemoryTransport,
+    MemoryTransportBuilder, Publish, PublishError, PublishOptions, Realtime, RealtimeBuilder, RecvError,
+    StartAt, SubscribeBuilder, SubscribeError, Subscription, SubscriptionGuard, SubscriptionHandle,
+    Transport, TransportError, TransportStream, DEFAULT_MAX_PAYLOAD_BYTES,
 };
 
 /// Re-exported so payload types can derive with only this crate as a dependency:

@@ -14,7 +14,9 @@ use realtime::client::{
     Backoff, BoxError, Client, ClientError, ClientRecvError, ClientSubscription, ClientTransport, TokenSource,
 };
 use realtime::gateway::{Gateway, GatewayConfig};
-use realtime::{channel, Channel, MemoryTransport, Message, Realtime, SigningKey, TokenAuthority};
+use realtime::{
+    channel, Channel, GapCause, HistoryLimits, MemoryTransport, Message, Realtime, SigningKey, TokenAuthority,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -417,9 +419,9 @@ async fn the_client_validates_what_the_gateway_does_not_know() {
 }
 
 #[tokio::test]
-async fn a_lagging_connection_is_told_how_many_messages_it_missed() {
+async fn a_lagging_connection_recovers_from_history() {
     // A buffer of one message, and a single-threaded runtime: the gateway's connection task
-    // cannot read between the publishes below, so it lags.
+    // cannot read between the publishes below, so it lags, and recovers from history.
     let realtime = Realtime::new(MemoryTransport::with_capacity(1));
     let server = Server::start(realtime, "127.0.0.1:0".parse().unwrap()).await;
     let client = server.client();
@@ -436,11 +438,54 @@ async fn a_lagging_connection_is_told_how_many_messages_it_missed() {
                 .await
                 .unwrap();
         }
-        match next(&mut sub).await {
-            Err(ClientRecvError::Lagged { missed }) => assert!(missed > 0, "{transport:?}"),
-            other => panic!("{transport:?}: expected a lag, got {other:?}"),
+        for percent in 0..10 {
+            assert_eq!(
+                status_of(next(&mut sub).await.unwrap()).percent,
+                percent,
+                "{transport:?}"
+            );
         }
-        assert_eq!(status_of(next(&mut sub).await.unwrap()).percent, 9);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_lagging_beyond_history_is_told_it_lost_continuity() {
+    let transport = MemoryTransport::builder()
+        .capacity(1)
+        .history(HistoryLimits {
+            max_len: 3,
+            ..HistoryLimits::default()
+        })
+        .build();
+    let server = Server::start(Realtime::new(transport), "127.0.0.1:0".parse().unwrap()).await;
+    let client = server.client();
+    let run = Pipeline::new("lagging-far");
+    for transport in TRANSPORTS {
+        let tokens = client.token_minter(SigningKey::new(KEY), &run, [PipelineTopic::Status]);
+        let mut sub = guard(client.subscribe(&run, tokens).transport(transport))
+            .await
+            .unwrap();
+        for percent in 0..10 {
+            server
+                .realtime
+                .publish(run.status(), status("burst", percent))
+                .await
+                .unwrap();
+        }
+        match next(&mut sub).await {
+            Err(ClientRecvError::ContinuityLost(gap)) => {
+                assert_eq!(gap.cause, GapCause::Lagged, "{transport:?}")
+            }
+            other => panic!("{transport:?}: expected lost continuity, got {other:?}"),
+        }
+        for percent in 7..10 {
+            assert_eq!(
+                status_of(next(&mut sub).await.unwrap()).percent,
+                percent,
+                "{transport:?}"
+            );
+        }
     }
     server.stop().await;
 }

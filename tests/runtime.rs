@@ -12,8 +12,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use common::{status, token, within, Pipeline, PipelineMessage, PipelineTopic, Progress, Status};
 use futures::StreamExt;
 use realtime::{
-    Delivery, Envelope, MemoryTransport, Message, MessageKind, PublishError, Realtime, RecvError,
-    SubscribeError, Subscription, Transport,
+    Delivery, Envelope, GapCause, HistoryLimits, MemoryTransport, Message, MessageKind, PublishError,
+    Realtime, RecvError, SubscribeError, Subscription, Transport,
 };
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -401,7 +401,7 @@ async fn repeated_topics_are_taken_once() {
 }
 
 #[tokio::test]
-async fn slow_subscriber_lags_alone_and_never_blocks_the_publisher() {
+async fn slow_subscriber_lags_alone_and_recovers_from_history() {
     let rt = Realtime::builder()
         .transport(MemoryTransport::with_capacity(4))
         .build();
@@ -421,20 +421,48 @@ async fn slow_subscriber_lags_alone_and_never_blocks_the_publisher() {
         assert_eq!(next_status(&mut fast).await, i.to_string());
     }
 
-    match next(&mut slow).await {
-        Err(RecvError::Lagged { missed }) => assert_eq!(missed, 16),
-        other => panic!("expected Lagged, got {other:?}"),
-    }
-    for (i, id) in ids.iter().enumerate().skip(16) {
+    // Its buffer of 4 overflowed, but the channel's history holds all 20: it gets every
+    // one, in order, once.
+    for (i, id) in ids.iter().enumerate() {
         let msg = next(&mut slow).await.unwrap();
         assert_eq!(msg.id, *id);
         assert!(matches!(msg.data, PipelineMessage::Status(s) if s.message == i.to_string()));
     }
+    rt.publish(ch.status(), status("live")).await.unwrap();
+    assert_eq!(next_status(&mut slow).await, "live");
+}
 
-    // Both go on normally.
-    rt.publish(ch.status(), status("next")).await.unwrap();
-    assert_eq!(next_status(&mut slow).await, "next");
-    assert_eq!(next_status(&mut fast).await, "next");
+#[tokio::test]
+async fn a_subscriber_lagging_beyond_history_is_told_it_lost_continuity() {
+    let transport = MemoryTransport::builder()
+        .capacity(4)
+        .history(HistoryLimits {
+            max_len: 8,
+            ..HistoryLimits::default()
+        })
+        .build();
+    let rt = Realtime::new(transport);
+    let ch = Pipeline::new("slower");
+    let mut slow = rt.subscribe(&ch).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(rt.publish(ch.status(), status(&i.to_string())).await.unwrap());
+    }
+    match next(&mut slow).await {
+        Err(RecvError::ContinuityLost(gap)) => {
+            assert_eq!(gap.cause, GapCause::Lagged);
+            assert_eq!(gap.last_seen, None, "it had received nothing");
+        }
+        other => panic!("expected ContinuityLost, got {other:?}"),
+    }
+    // Then the 8 that history still holds, in order, and nothing twice.
+    for (i, id) in ids.iter().enumerate().skip(12) {
+        let msg = next(&mut slow).await.unwrap();
+        assert_eq!(msg.id, *id);
+        assert!(matches!(msg.data, PipelineMessage::Status(s) if s.message == i.to_string()));
+    }
+    rt.publish(ch.status(), status("live")).await.unwrap();
+    assert_eq!(next_status(&mut slow).await, "live");
 }
 
 #[tokio::test]
@@ -536,7 +564,8 @@ async fn sse_frames_are_id_and_envelope_json() {
 
 #[tokio::test]
 async fn close_ends_the_stream_and_its_views() {
-    let t = MemoryTransport::new();
+    // No history: a channel is held only while someone subscribes.
+    let t = no_history();
     let rt = Realtime::builder().transport(t.clone()).build();
     let ch = Pipeline::new("close");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -564,7 +593,8 @@ async fn close_ends_the_stream_and_its_views() {
 
 #[tokio::test]
 async fn dropping_subscriptions_frees_their_channels() {
-    let t = MemoryTransport::new();
+    // No history: a channel is held only while someone subscribes.
+    let t = no_history();
     let rt = Realtime::builder().transport(t.clone()).build();
     assert_eq!(t.channel_count(), 0);
 
@@ -587,7 +617,8 @@ async fn dropping_subscriptions_frees_their_channels() {
     drop(view);
     assert_eq!(t.channel_count(), 0);
 
-    // Publishing to a channel nobody watches still succeeds, and holds nothing.
+    // Publishing to a channel nobody watches still succeeds, and (keeping no history)
+    // holds nothing.
     rt.publish(Pipeline::new("a").status(), status("nobody"))
         .await
         .unwrap();
@@ -603,7 +634,8 @@ async fn dropping_subscriptions_frees_their_channels() {
 
 #[tokio::test]
 async fn callbacks_receive_messages_and_errors_until_closed() {
-    let t = MemoryTransport::new();
+    // No history: a channel is held only while someone subscribes.
+    let t = no_history();
     let rt = Realtime::builder().transport(t.clone()).build();
     let ch = Pipeline::new("callbacks");
     let sub = rt.subscribe(&ch).await.unwrap();
@@ -695,4 +727,44 @@ async fn handles_over_one_shared_transport_see_each_other() {
     let mut sub = subscriber.subscribe(&ch).await.unwrap();
     publisher.publish(ch.status(), status("across")).await.unwrap();
     assert_eq!(next_status(&mut sub).await, "across");
+}
+
+fn no_history() -> MemoryTransport {
+    MemoryTransport::builder()
+        .history(HistoryLimits {
+            max_len: 0,
+            ..HistoryLimits::default()
+        })
+        .build()
+}
+
+#[tokio::test]
+async fn history_outlives_subscribers_and_is_swept_once_aged() {
+    let t = MemoryTransport::builder()
+        .history(HistoryLimits {
+            max_len: 100,
+            max_age: std::time::Duration::from_millis(50),
+        })
+        .build();
+    let rt = Realtime::new(t.clone());
+    let ch = Pipeline::new("kept");
+    let first = rt.publish(ch.status(), status("one")).await.unwrap();
+    rt.publish(ch.status(), status("two")).await.unwrap();
+    assert_eq!(t.channel_count(), 1, "history is kept with nobody subscribed");
+
+    // A subscriber that saw `one` resumes and gets `two`.
+    let mut sub = rt.subscribe(&ch).after(first).await.unwrap();
+    assert_eq!(next_status(&mut sub).await, "two");
+    drop(sub);
+    assert_eq!(t.channel_count(), 1);
+
+    // Once the history has aged out, the next sweep (at most every second) frees it.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    rt.publish(Pipeline::new("other").status(), status("x"))
+        .await
+        .unwrap();
+    assert_eq!(t.channel_count(), 1, "only pipeline:other is left");
+    // And resuming after `first` now says continuity was lost.
+    let mut sub = rt.subscribe(&ch).after(first).await.unwrap();
+    assert!(matches!(next(&mut sub).await, Err(RecvError::ContinuityLost(_))));
 }

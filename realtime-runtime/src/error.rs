@@ -2,6 +2,8 @@
 
 use realtime_core::{DecodeError, SchemaViolation};
 
+use crate::ContinuityLost;
+
 /// A transport could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -60,13 +62,11 @@ pub enum SubscribeError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecvError {
-    /// The subscriber fell behind and its bounded buffer overflowed: `missed` messages
-    /// were dropped for it (and only for it).
-    #[error("the subscriber fell behind and missed {missed} messages")]
-    Lagged {
-        /// How many messages were dropped.
-        missed: u64,
-    },
+    /// Messages were lost for this subscriber: it resumed after an id older than the
+    /// channel's history, or fell behind further than the history reaches (a subscriber
+    /// that falls behind less recovers from history without a gap).
+    #[error(transparent)]
+    ContinuityLost(#[from] ContinuityLost),
     /// A message from the transport breaks its topic's schema; it is not delivered.
     #[error(transparent)]
     SchemaViolation(#[from] SchemaViolation),

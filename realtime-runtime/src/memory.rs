@@ -1,14 +1,17 @@
 //! The in-memory transport: the embedded default, for one process.
 //!
-//! Each channel with at least one subscriber has a bounded broadcast buffer
-//! ([`MemoryTransport::with_capacity`], 1,024 messages by default). Publishing to a
-//! channel nobody subscribes to sends nothing anywhere. When the last subscription of a
-//! channel is dropped, the channel's buffer is freed.
+//! Each channel has a bounded broadcast buffer for its live subscribers
+//! ([`MemoryTransportBuilder::capacity`], 1,024 messages by default) and a bounded history
+//! ([`HistoryLimits`], by default the last 1,000 messages of the last 5 minutes) kept
+//! whether or not anyone subscribes, so a subscriber that reconnects can resume. A channel
+//! with no subscribers and no history left is freed; the history of channels nobody
+//! publishes to any more is swept as it ages.
 //!
-//! Ids are assigned and messages sent under a per-channel lock, so the order in which
+//! Ids are assigned, recorded and sent under a per-channel lock, so the order in which
 //! subscribers receive a channel's messages is the order of their ids.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,16 +19,20 @@ use futures::future::{self, BoxFuture};
 use realtime_core::MessageId;
 use tokio::sync::broadcast;
 
-use crate::{Delivery, Transport, TransportError, TransportStream};
+use crate::{Delivery, FeedItem, History, HistoryLimits, LiveFeed, Transport, TransportError};
 
-/// Messages a subscriber may fall behind by before it is told it lagged.
+/// Messages a subscriber may fall behind by before it recovers from history.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
 /// The in-memory transport. Cheap to clone: clones share the same channels.
 ///
 /// ```
-/// use realtime_runtime::{MemoryTransport, Transport};
-/// let transport = MemoryTransport::with_capacity(64);
+/// use std::time::Duration;
+/// use realtime_runtime::{HistoryLimits, MemoryTransport, Transport};
+/// let transport = MemoryTransport::builder()
+///     .capacity(64)
+///     .history(HistoryLimits { max_len: 100, max_age: Duration::from_secs(60) })
+///     .build();
 /// assert_eq!(transport.kind(), "memory");
 /// assert_eq!(transport.channel_count(), 0);
 /// ```
@@ -36,36 +43,94 @@ pub struct MemoryTransport {
 
 struct Inner {
     capacity: usize,
+    limits: HistoryLimits,
+    /// When this transport started: it knows nothing of ids before.
+    started_ms: u64,
+    /// When the next sweep of aged channels is due.
+    next_sweep_ms: AtomicU64,
     channels: RwLock<HashMap<String, Arc<Slot>>>,
     ids: IdGenerator,
 }
 
 struct Slot {
-    sender: broadcast::Sender<Arc<Delivery>>,
-    /// Held while an id is assigned and the message sent, to keep id order = send order.
-    send_lock: Mutex<()>,
+    sender: broadcast::Sender<FeedItem>,
+    /// Held while an id is assigned, recorded and sent, to keep id order = send order.
+    log: Mutex<Log>,
+}
+
+/// A channel's history.
+struct Log {
+    entries: VecDeque<Arc<Delivery>>,
+    /// Every id at or below this may have been published and is no longer in `entries`.
+    dropped_through: MessageId,
 }
 
 impl MemoryTransport {
-    /// A transport with the default buffer of 1,024 messages per channel.
+    /// A transport with the default buffer and history.
     pub fn new() -> Self {
-        Self::with_capacity(DEFAULT_CAPACITY)
+        Self::builder().build()
     }
 
-    /// A transport whose subscribers may fall behind by `capacity` messages.
+    /// A transport whose subscribers may fall behind by `capacity` messages before they
+    /// recover from history; default history.
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::builder().capacity(capacity).build()
+    }
+
+    /// A builder to set the buffer and history limits.
+    pub fn builder() -> MemoryTransportBuilder {
+        MemoryTransportBuilder {
+            capacity: DEFAULT_CAPACITY,
+            limits: HistoryLimits::default(),
+        }
+    }
+
+    /// How many channels are held (with subscribers, or with history).
+    pub fn channel_count(&self) -> usize {
+        self.inner.channels.read().expect("lock poisoned").len()
+    }
+
+    /// The history limits in force.
+    pub fn history_limits(&self) -> HistoryLimits {
+        self.inner.limits
+    }
+}
+
+/// Builds a [`MemoryTransport`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MemoryTransportBuilder {
+    capacity: usize,
+    limits: HistoryLimits,
+}
+
+impl MemoryTransportBuilder {
+    /// Messages a subscriber may fall behind by before it recovers from history
+    /// (default 1,024; at least 1).
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// How much history each channel keeps (default 1,000 messages, 5 minutes).
+    pub fn history(mut self, limits: HistoryLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The transport.
+    pub fn build(self) -> MemoryTransport {
+        let now = now_ms();
         MemoryTransport {
             inner: Arc::new(Inner {
-                capacity: capacity.max(1),
+                capacity: self.capacity,
+                limits: self.limits,
+                started_ms: now,
+                next_sweep_ms: AtomicU64::new(now + sweep_interval_ms(&self.limits)),
                 channels: RwLock::default(),
                 ids: IdGenerator::default(),
             }),
         }
-    }
-
-    /// How many channels currently have subscribers (and so hold a buffer).
-    pub fn channel_count(&self) -> usize {
-        self.inner.channels.read().expect("lock poisoned").len()
     }
 }
 
@@ -79,48 +144,185 @@ impl std::fmt::Debug for MemoryTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryTransport")
             .field("capacity", &self.inner.capacity)
+            .field("history", &self.inner.limits)
             .field("channels", &self.channel_count())
             .finish()
     }
 }
 
+impl Inner {
+    /// The channel's slot, created if missing.
+    fn slot(&self, channel: &str) -> Arc<Slot> {
+        if let Some(slot) = self.channels.read().expect("lock poisoned").get(channel) {
+            return slot.clone();
+        }
+        let mut channels = self.channels.write().expect("lock poisoned");
+        channels
+            .entry(channel.to_owned())
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    sender: broadcast::channel(self.capacity).0,
+                    log: Mutex::new(Log {
+                        entries: VecDeque::new(),
+                        dropped_through: self.floor(now_ms()),
+                    }),
+                })
+            })
+            .clone()
+    }
+
+    /// The id below which a channel created now may have had messages this transport no
+    /// longer knows of: those of a swept channel (all older than the history's age), or
+    /// any from before this transport started.
+    fn floor(&self, now: u64) -> MessageId {
+        if self.limits.max_len == 0 {
+            // Keeping no history, it cannot vouch for anything already published.
+            return self.ids.current();
+        }
+        let aged = now.saturating_sub(self.limits.max_age.as_millis() as u64);
+        let floor = aged.max(self.started_ms);
+        // The id just before the first id of millisecond `floor`.
+        MessageId::new(floor.saturating_sub(1), u64::MAX)
+    }
+
+    /// Frees channels with no subscribers whose history has aged out entirely.
+    fn sweep(&self, now: u64) {
+        let mut channels = self.channels.write().expect("lock poisoned");
+        channels.retain(|_, slot| {
+            let mut log = slot.log.lock().expect("lock poisoned");
+            log.trim(&self.limits, now);
+            slot.sender.receiver_count() > 0 || !log.entries.is_empty()
+        });
+    }
+
+    fn maybe_sweep(&self, now: u64) {
+        let due = self.next_sweep_ms.load(Ordering::Relaxed);
+        if now >= due
+            && self
+                .next_sweep_ms
+                .compare_exchange(
+                    due,
+                    now + sweep_interval_ms(&self.limits),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            self.sweep(now);
+        }
+    }
+}
+
+impl Log {
+    /// Drops entries over the length limit or older than the age limit.
+    fn trim(&mut self, limits: &HistoryLimits, now: u64) {
+        let oldest_kept = now.saturating_sub(limits.max_age.as_millis() as u64);
+        while let Some(front) = self.entries.front() {
+            let id = front.envelope().id;
+            if self.entries.len() > limits.max_len || id.millis() < oldest_kept {
+                self.dropped_through = self.dropped_through.max(id);
+                self.entries.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The newest id known: every later message exceeds it.
+    fn newest(&self) -> MessageId {
+        self.entries
+            .back()
+            .map_or(self.dropped_through, |d| d.envelope().id)
+    }
+}
+
 impl Transport for MemoryTransport {
     fn publish(&self, mut delivery: Delivery) -> BoxFuture<'_, Result<MessageId, TransportError>> {
+        let now = now_ms();
+        let inner = &self.inner;
+        let channel = delivery.envelope().channel.as_str();
+        let slot = if inner.limits.max_len == 0 {
+            // No history to keep: a channel nobody subscribes to needs no slot.
+            let existing = inner
+                .channels
+                .read()
+                .expect("lock poisoned")
+                .get(channel)
+                .cloned();
+            match existing {
+                Some(slot) => slot,
+                None => return Box::pin(future::ready(Ok(inner.ids.next()))),
+            }
+        } else {
+            inner.slot(channel)
+        };
+        let id = {
+            let mut log = slot.log.lock().expect("lock poisoned");
+            let id = inner.ids.next();
+            delivery.set_id(id);
+            let delivery = Arc::new(delivery);
+            if inner.limits.max_len > 0 {
+                log.entries.push_back(delivery.clone());
+            } else {
+                log.dropped_through = id;
+            }
+            log.trim(&inner.limits, now);
+            // An error means nobody subscribes now: the history still has it.
+            let _ = slot.sender.send(Ok(delivery));
+            id
+        };
+        inner.maybe_sweep(now);
+        Box::pin(future::ready(Ok(id)))
+    }
+
+    fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<LiveFeed, TransportError>> {
+        let slot = self.inner.slot(channel);
+        let guard = Arc::new(ChannelGuard {
+            inner: Arc::downgrade(&self.inner),
+            channel: channel.to_owned(),
+        });
+        let feed = {
+            // Under the channel's lock no id is being assigned to it: every message sent
+            // from now on gets an id above the generator's current one.
+            let log = slot.log.lock().expect("lock poisoned");
+            let after = log.newest().max(self.inner.ids.current());
+            LiveFeed::new(&slot.sender, guard, Some(after))
+        };
+        Box::pin(future::ready(Ok(feed)))
+    }
+
+    fn history<'a>(
+        &'a self,
+        channel: &'a str,
+        after: MessageId,
+    ) -> BoxFuture<'a, Result<History, TransportError>> {
+        let now = now_ms();
         let slot = self
             .inner
             .channels
             .read()
             .expect("lock poisoned")
-            .get(delivery.envelope().channel.as_str())
+            .get(channel)
             .cloned();
-        let id = match slot {
-            None => self.inner.ids.next(),
+        let history = match slot {
+            // Unknown: never published to, or swept with all its history aged out. Any
+            // message after `after` would be recent enough to be held, unless `after` is
+            // below the floor.
+            None => History {
+                deliveries: Vec::new(),
+                complete: after >= self.inner.floor(now),
+            },
             Some(slot) => {
-                let _order = slot.send_lock.lock().expect("lock poisoned");
-                let id = self.inner.ids.next();
-                delivery.set_id(id);
-                // An error means every receiver was dropped just now: nobody to deliver to.
-                let _ = slot.sender.send(Arc::new(delivery));
-                id
+                let mut log = slot.log.lock().expect("lock poisoned");
+                log.trim(&self.inner.limits, now);
+                let start = log.entries.partition_point(|d| d.envelope().id <= after);
+                History {
+                    deliveries: log.entries.range(start..).cloned().collect(),
+                    complete: after >= log.dropped_through,
+                }
             }
         };
-        Box::pin(future::ready(Ok(id)))
-    }
-
-    fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<TransportStream, TransportError>> {
-        let mut channels = self.inner.channels.write().expect("lock poisoned");
-        let slot = channels.entry(channel.to_owned()).or_insert_with(|| {
-            Arc::new(Slot {
-                sender: broadcast::channel(self.inner.capacity).0,
-                send_lock: Mutex::new(()),
-            })
-        });
-        let guard = Arc::new(ChannelGuard {
-            inner: Arc::downgrade(&self.inner),
-            channel: channel.to_owned(),
-        });
-        let stream = TransportStream::new(&slot.sender, guard);
-        Box::pin(future::ready(Ok(stream)))
+        Box::pin(future::ready(Ok(history)))
     }
 
     fn kind(&self) -> &'static str {
@@ -128,7 +330,7 @@ impl Transport for MemoryTransport {
     }
 }
 
-/// Frees a channel's buffer when its last subscriber goes.
+/// Frees a channel when its last subscriber goes and it has no history left.
 struct ChannelGuard {
     inner: Weak<Inner>,
     channel: String,
@@ -138,13 +340,26 @@ impl Drop for ChannelGuard {
     fn drop(&mut self) {
         let Some(inner) = self.inner.upgrade() else { return };
         let mut channels = inner.channels.write().expect("lock poisoned");
-        if channels
-            .get(&self.channel)
-            .is_some_and(|slot| slot.sender.receiver_count() == 0)
-        {
+        let free = channels.get(&self.channel).is_some_and(|slot| {
+            let mut log = slot.log.lock().expect("lock poisoned");
+            log.trim(&inner.limits, now_ms());
+            slot.sender.receiver_count() == 0 && log.entries.is_empty()
+        });
+        if free {
             channels.remove(&self.channel);
         }
     }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Sweeps run at most every quarter of the history's age, and at least every minute.
+fn sweep_interval_ms(limits: &HistoryLimits) -> u64 {
+    (limits.max_age.as_millis() as u64 / 4).clamp(1_000, 60_000)
 }
 
 /// Issues `<milliseconds>-<sequence>` ids that always increase.
@@ -154,10 +369,14 @@ struct IdGenerator {
 }
 
 impl IdGenerator {
+    /// The last id issued: every later one is greater.
+    fn current(&self) -> MessageId {
+        let last = self.last.lock().expect("lock poisoned");
+        MessageId::new(last.0, last.1)
+    }
+
     fn next(&self) -> MessageId {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let now = now_ms();
         let mut last = self.last.lock().expect("lock poisoned");
         *last = if now > last.0 {
             (now, 0)

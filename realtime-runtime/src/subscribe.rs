@@ -3,9 +3,9 @@
 use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
-use realtime_core::{Channel, TopicKey};
+use realtime_core::{Channel, MessageId, TopicKey};
 
-use crate::{Realtime, SubscribeError, Subscription};
+use crate::{Realtime, StartAt, SubscribeError, Subscription, TransportStream};
 
 /// Options of a subscription being opened; await it to open it.
 ///
@@ -17,6 +17,7 @@ pub struct SubscribeBuilder<'a, C: Channel> {
     channel: String,
     topics: Vec<C::Topic>,
     validate: bool,
+    start: StartAt,
 }
 
 impl<'a, C: Channel> SubscribeBuilder<'a, C> {
@@ -26,6 +27,7 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
             channel,
             topics: C::Topic::all().to_vec(),
             validate: true,
+            start: StartAt::Live,
         }
     }
 
@@ -51,6 +53,20 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
         self.validate = validate;
         self
     }
+
+    /// Resumes after `id`, the last message id this subscriber saw (see
+    /// [`Subscription::last_id`]): the messages after it still in the channel's history
+    /// come first, in order, then live ones, each once. If history no longer reaches back
+    /// to `id`, the first item is [`RecvError::ContinuityLost`](crate::RecvError::ContinuityLost).
+    pub fn after(self, id: MessageId) -> Self {
+        self.start(StartAt::After(id))
+    }
+
+    /// Where to start: live (the default) or after an id.
+    pub fn start(mut self, start: StartAt) -> Self {
+        self.start = start;
+        self
+    }
 }
 
 impl<'a, C: Channel> IntoFuture for SubscribeBuilder<'a, C> {
@@ -62,7 +78,8 @@ impl<'a, C: Channel> IntoFuture for SubscribeBuilder<'a, C> {
             if self.topics.is_empty() {
                 return Err(SubscribeError::NoTopics);
             }
-            let stream = self.realtime.transport().subscribe(&self.channel).await?;
+            let stream =
+                TransportStream::open(self.realtime.transport().clone(), &self.channel, self.start).await?;
             Ok(Subscription::new(
                 self.channel,
                 stream,

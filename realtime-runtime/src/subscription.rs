@@ -1,9 +1,11 @@
 //! [`Subscription`]: a typed stream of one channel's messages.
 //!
 //! A subscription receives, in publish order, every message published to its channel's
-//! chosen topics after it was opened. Its buffer is bounded: a subscriber that falls
-//! behind gets a [`RecvError::Lagged`] item saying how many messages it missed, and the
-//! stream goes on. A message that fails its topic's schema or does not decode is an error
+//! chosen topics after it was opened (or, resuming, after a given id: those still in the
+//! channel's history first). Its buffer is bounded: a subscriber that falls behind
+//! recovers what it missed from the channel's history, and gets a
+//! [`RecvError::ContinuityLost`] item only when history no longer holds it; the stream
+//! goes on. A message that fails its topic's schema or does not decode is an error
 //! item too; nothing is dropped silently.
 //!
 //! [`close`](Subscription::close), or dropping the subscription, frees what it holds and
@@ -80,6 +82,13 @@ impl<C: Channel> Subscription<C> {
         self.filter.topics.iter().map(|spec| spec.name())
     }
 
+    /// The id of the newest message received (of any topic), to resume after with
+    /// [`SubscribeBuilder::after`](crate::SubscribeBuilder::after) if this subscription
+    /// is dropped and opened again. `None` once closed.
+    pub fn last_id(&self) -> Option<realtime_core::MessageId> {
+        self.stream.as_ref().and_then(TransportStream::last_id)
+    }
+
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
         self.stream.is_none()
@@ -132,9 +141,7 @@ impl<C: Channel> Stream for Subscription<C> {
                     self.close();
                     return Poll::Ready(None);
                 }
-                Poll::Ready(Some(Err(missed))) => {
-                    return Poll::Ready(Some(Err(RecvError::Lagged { missed })))
-                }
+                Poll::Ready(Some(Err(gap))) => return Poll::Ready(Some(Err(RecvError::ContinuityLost(gap)))),
                 Poll::Ready(Some(Ok(delivery))) => delivery,
             };
             if let Some(spec) = self.filter.select(&delivery) {

@@ -1,37 +1,52 @@
-//! The [`Transport`] trait: the one seam between the runtime and a message back end.
+//! The [`Transport`] trait: the one seam between the runtime and a message back end, and
+//! [`TransportStream`], the resumable stream of one channel built on any transport.
 //!
-//! A transport takes published deliveries and hands them to the subscribers of their
-//! channel, in publish order per channel. Every transport fans out locally through a
-//! bounded `tokio::sync::broadcast` channel per channel name, so a slow subscriber never
-//! blocks the publisher or other subscribers: when it falls behind by more than the
-//! buffer, it is told how many messages it missed.
+//! A transport does three things: it publishes a delivery (assigning its id), it opens a
+//! live feed of a channel ([`LiveFeed`], a bounded `tokio::sync::broadcast` receiver, so
+//! a slow subscriber never blocks the publisher or other subscribers), and it reads the
+//! channel's bounded history after an id. [`TransportStream`] combines the last two, the
+//! same way for every transport: replay from history, then live, deduplicated by id at
+//! the seam; a subscriber whose buffer overflowed recovers from history; whatever history
+//! can no longer provide is reported as a [`ContinuityLost`] item.
 
 use std::any::Any;
+use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use futures::Stream;
+use futures::{FutureExt, Stream};
 use realtime_core::MessageId;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio_util::sync::ReusableBoxFuture;
 
-use crate::{Delivery, TransportError};
+use crate::{ContinuityLost, Delivery, FeedItem, GapCause, History, StartAt, TransportError};
 
 /// A message back end: in memory, or shared by many nodes.
 ///
 /// Written once for every back end, the runtime and the gateway depend on this trait only.
+/// Every transport must give the messages of a channel increasing ids, in the order its
+/// subscribers receive them, and keep a bounded history per channel.
 pub trait Transport: Send + Sync + 'static {
     /// Publishes a delivery to its channel and returns the id it was given. The transport
     /// assigns the id (replacing any in the envelope); ids increase within a channel.
     fn publish(&self, delivery: Delivery) -> BoxFuture<'_, Result<MessageId, TransportError>>;
 
-    /// Subscribes to a channel by concrete name. The returned stream sees every message
-    /// published after this call returns.
-    fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<TransportStream, TransportError>>;
+    /// Opens a live feed of a channel by concrete name. The feed carries every message
+    /// published after this call returns (once the back end has confirmed the
+    /// subscription), each with an id greater than [`LiveFeed::after`].
+    fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<LiveFeed, TransportError>>;
+
+    /// The messages of a channel's history with an id greater than `after`, oldest first,
+    /// and whether they are all that was published after it.
+    fn history<'a>(
+        &'a self,
+        channel: &'a str,
+        after: MessageId,
+    ) -> BoxFuture<'a, Result<History, TransportError>>;
 
     /// A short name for logs and metrics, e.g. `memory`.
     fn kind(&self) -> &'static str;
@@ -41,101 +56,223 @@ pub trait Transport: Send + Sync + 'static {
 /// stream that shares it, lets the transport free the channel's resources.
 pub type SubscriptionGuard = Arc<dyn Any + Send + Sync>;
 
-/// The deliveries of one channel, for one subscriber.
+/// A live feed of one channel, as a transport opens it: a broadcast receiver subscribed
+/// at the moment of opening, and where the channel stood then.
+pub struct LiveFeed {
+    receiver: broadcast::Receiver<FeedItem>,
+    source: broadcast::Sender<FeedItem>,
+    guard: SubscriptionGuard,
+    after: Option<MessageId>,
+}
+
+impl LiveFeed {
+    /// A feed of what `source` sends from now on, holding `guard` until dropped.
+    ///
+    /// `after` is an id every message of the feed will exceed: the channel's newest id
+    /// when the feed was opened, or `None` if the channel had no messages (and none were
+    /// dropped from its history). Subscribers that overflow their buffer recover from
+    /// history after it.
+    pub fn new(
+        source: &broadcast::Sender<FeedItem>,
+        guard: SubscriptionGuard,
+        after: Option<MessageId>,
+    ) -> Self {
+        LiveFeed {
+            receiver: source.subscribe(),
+            source: source.clone(),
+            guard,
+            after,
+        }
+    }
+
+    /// Where the channel stood when the feed was opened.
+    pub fn after(&self) -> Option<MessageId> {
+        self.after
+    }
+}
+
+impl fmt::Debug for LiveFeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveFeed")
+            .field("after", &self.after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The messages of one channel, for one subscriber: history first when resuming, then
+/// live, in id order, each once.
 ///
-/// Yields `Ok(delivery)` per message, `Err(missed)` when the subscriber fell behind and
-/// `missed` messages were dropped for it, and ends when the transport closes the channel.
+/// Yields `Ok(delivery)` per message and `Err(ContinuityLost)` where messages were lost
+/// for this subscriber; ends when the transport closes the channel. Open it with
+/// [`TransportStream::open`].
 ///
 /// Messages already buffered are taken without a future; only an empty buffer parks the
 /// task, in a boxed future whose allocation is reused.
 pub struct TransportStream {
-    state: RecvState,
-    waiting: Option<ReusableBoxFuture<'static, RecvOutcome>>,
-    source: broadcast::Sender<Arc<Delivery>>,
+    channel: Arc<str>,
+    transport: Arc<dyn Transport>,
+    live: LiveReceiver,
+    source: broadcast::Sender<FeedItem>,
     guard: SubscriptionGuard,
-}
-
-type RecvOutcome = (
-    Result<Arc<Delivery>, RecvError>,
-    broadcast::Receiver<Arc<Delivery>>,
-);
-
-enum RecvState {
-    /// The receiver is here: try it without waiting.
-    Ready(broadcast::Receiver<Arc<Delivery>>),
-    /// The receiver is inside the waiting future.
-    Waiting,
-    /// The channel was closed.
-    Done,
-}
-
-async fn recv_owned(mut rx: broadcast::Receiver<Arc<Delivery>>) -> RecvOutcome {
-    let result = rx.recv().await;
-    (result, rx)
+    /// Replayed items to yield before reading live again.
+    pending: VecDeque<FeedItem>,
+    /// A history read after the buffer overflowed, and how many were missed.
+    recovering: Option<(BoxFuture<'static, Result<History, TransportError>>, u64)>,
+    /// The newest id yielded, or before any, the point everything to yield comes after.
+    last: Option<MessageId>,
+    /// The newest id the subscriber has seen: yielded, or resumed after.
+    seen: Option<MessageId>,
 }
 
 impl TransportStream {
-    /// A stream of what `source` sends from now on, holding `guard` until dropped.
-    pub fn new(source: &broadcast::Sender<Arc<Delivery>>, guard: SubscriptionGuard) -> Self {
-        TransportStream {
-            state: RecvState::Ready(source.subscribe()),
-            waiting: None,
-            source: source.clone(),
-            guard,
-        }
+    /// Opens a stream of `channel` on `transport`, starting live or after an id.
+    ///
+    /// Resuming subscribes live first, then reads history, so nothing published in
+    /// between is missed; messages both in history and live are yielded once. If history
+    /// no longer holds every message after the id, the first item is a
+    /// [`ContinuityLost`] with cause [`GapCause::HistoryExpired`].
+    pub async fn open(
+        transport: Arc<dyn Transport>,
+        channel: &str,
+        start: StartAt,
+    ) -> Result<TransportStream, TransportError> {
+        let feed = transport.subscribe(channel).await?;
+        let mut pending = VecDeque::new();
+        let seen = start.after();
+        let last = match start {
+            StartAt::Live => feed.after,
+            StartAt::After(after) => {
+                let history = transport.history(channel, after).await?;
+                if !history.complete {
+                    pending.push_back(Err(ContinuityLost {
+                        cause: GapCause::HistoryExpired,
+                        last_seen: Some(after),
+                        missed: None,
+                    }));
+                }
+                pending.extend(history.deliveries.into_iter().map(Ok));
+                Some(after)
+            }
+        };
+        Ok(TransportStream {
+            channel: channel.into(),
+            transport,
+            live: LiveReceiver::new(feed.receiver),
+            source: feed.source,
+            guard: feed.guard,
+            pending,
+            recovering: None,
+            last,
+            seen,
+        })
+    }
+
+    /// The channel's name.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// The id of the newest message yielded so far (or, before any, the id the stream
+    /// resumed after): the id to resume after.
+    pub fn last_id(&self) -> Option<MessageId> {
+        self.seen
     }
 
     /// Another stream of the same channel, seeing only messages published from now on.
     pub fn resubscribe(&self) -> Self {
-        TransportStream::new(&self.source, self.guard.clone())
+        TransportStream {
+            channel: self.channel.clone(),
+            transport: self.transport.clone(),
+            live: LiveReceiver::new(self.source.subscribe()),
+            source: self.source.clone(),
+            guard: self.guard.clone(),
+            pending: VecDeque::new(),
+            recovering: None,
+            last: self.last,
+            seen: self.seen,
+        }
+    }
+
+    /// Yields `delivery` unless it was already yielded (or is before the start).
+    fn accept(&mut self, delivery: Arc<Delivery>) -> Option<Arc<Delivery>> {
+        let id = delivery.envelope().id;
+        if self.last.is_some_and(|last| id <= last) {
+            return None;
+        }
+        self.last = Some(id);
+        self.seen = Some(id);
+        Some(delivery)
+    }
+
+    /// Starts reading history after the newest yielded id, to replace what an overflow
+    /// of the live buffer dropped.
+    fn recover(&mut self, missed: u64) {
+        let transport = self.transport.clone();
+        let channel = self.channel.clone();
+        let after = self.last.unwrap_or(MessageId::ZERO);
+        let read = async move { transport.history(&channel, after).await }.boxed();
+        self.recovering = Some((read, missed));
     }
 }
 
 impl Stream for TransportStream {
-    type Item = Result<Arc<Delivery>, u64>;
+    type Item = Result<Arc<Delivery>, ContinuityLost>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
-            match std::mem::replace(&mut this.state, RecvState::Waiting) {
-                RecvState::Done => {
-                    this.state = RecvState::Done;
-                    return Poll::Ready(None);
+            if let Some(item) = this.pending.pop_front() {
+                match item {
+                    Ok(delivery) => match this.accept(delivery) {
+                        Some(delivery) => return Poll::Ready(Some(Ok(delivery))),
+                        None => continue,
+                    },
+                    Err(gap) => return Poll::Ready(Some(Err(gap))),
                 }
-                RecvState::Ready(mut rx) => {
-                    let outcome = match rx.try_recv() {
-                        Ok(delivery) => Poll::Ready(Some(Ok(delivery))),
-                        Err(TryRecvError::Lagged(missed)) => Poll::Ready(Some(Err(missed))),
-                        Err(TryRecvError::Closed) => {
-                            this.state = RecvState::Done;
-                            return Poll::Ready(None);
+            }
+            if let Some((read, missed)) = this.recovering.as_mut() {
+                let Poll::Ready(result) = read.as_mut().poll(cx) else {
+                    return Poll::Pending;
+                };
+                let missed = *missed;
+                this.recovering = None;
+                match result {
+                    Ok(history) => {
+                        if !history.complete {
+                            this.pending.push_back(Err(ContinuityLost {
+                                cause: GapCause::Lagged,
+                                last_seen: this.seen,
+                                missed: None,
+                            }));
                         }
-                        Err(TryRecvError::Empty) => {
-                            match &mut this.waiting {
-                                Some(waiting) => waiting.set(recv_owned(rx)),
-                                None => this.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
-                            }
-                            continue;
-                        }
-                    };
-                    this.state = RecvState::Ready(rx);
-                    return outcome;
+                        this.pending.extend(history.deliveries.into_iter().map(Ok));
+                    }
+                    Err(err) => {
+                        tracing::warn!(channel = %this.channel, error = %err, "could not recover a lagging subscriber from history");
+                        this.pending.push_back(Err(ContinuityLost {
+                            cause: GapCause::Lagged,
+                            last_seen: this.seen,
+                            missed: Some(missed),
+                        }));
+                    }
                 }
-                RecvState::Waiting => {
-                    let waiting = this.waiting.as_mut().expect("a waiting stream has a future");
-                    let Poll::Ready((result, rx)) = waiting.poll(cx) else {
-                        return Poll::Pending;
-                    };
-                    this.state = RecvState::Ready(rx);
-                    return Poll::Ready(match result {
-                        Ok(delivery) => Some(Ok(delivery)),
-                        Err(RecvError::Lagged(missed)) => Some(Err(missed)),
-                        Err(RecvError::Closed) => {
-                            this.state = RecvState::Done;
-                            None
-                        }
-                    });
+                continue;
+            }
+            match this.live.poll_recv(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Ok(Ok(delivery)))) => {
+                    if let Some(delivery) = this.accept(delivery) {
+                        return Poll::Ready(Some(Ok(delivery)));
+                    }
                 }
+                Poll::Ready(Some(Ok(Err(gap)))) => {
+                    return Poll::Ready(Some(Err(ContinuityLost {
+                        last_seen: this.seen,
+                        ..gap
+                    })))
+                }
+                Poll::Ready(Some(Err(missed))) => this.recover(missed),
             }
         }
     }
@@ -143,6 +280,87 @@ impl Stream for TransportStream {
 
 impl fmt::Debug for TransportStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportStream").finish_non_exhaustive()
+        f.debug_struct("TransportStream")
+            .field("channel", &self.channel)
+            .field("transport", &self.transport.kind())
+            .field("last", &self.last)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A broadcast receiver polled without a new future per buffered message.
+struct LiveReceiver {
+    state: RecvState,
+    waiting: Option<ReusableBoxFuture<'static, RecvOutcome>>,
+}
+
+type RecvOutcome = (Result<FeedItem, RecvError>, broadcast::Receiver<FeedItem>);
+
+enum RecvState {
+    /// The receiver is here: try it without waiting.
+    Ready(broadcast::Receiver<FeedItem>),
+    /// The receiver is inside the waiting future.
+    Waiting,
+    /// The channel was closed.
+    Done,
+}
+
+async fn recv_owned(mut rx: broadcast::Receiver<FeedItem>) -> RecvOutcome {
+    let result = rx.recv().await;
+    (result, rx)
+}
+
+impl LiveReceiver {
+    fn new(receiver: broadcast::Receiver<FeedItem>) -> Self {
+        LiveReceiver {
+            state: RecvState::Ready(receiver),
+            waiting: None,
+        }
+    }
+
+    /// The next item, or `Err(missed)` after an overflow, or `None` once closed.
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<FeedItem, u64>>> {
+        loop {
+            match std::mem::replace(&mut self.state, RecvState::Waiting) {
+                RecvState::Done => {
+                    self.state = RecvState::Done;
+                    return Poll::Ready(None);
+                }
+                RecvState::Ready(mut rx) => {
+                    let outcome = match rx.try_recv() {
+                        Ok(item) => Some(Ok(item)),
+                        Err(TryRecvError::Lagged(missed)) => Some(Err(missed)),
+                        Err(TryRecvError::Closed) => {
+                            self.state = RecvState::Done;
+                            return Poll::Ready(None);
+                        }
+                        Err(TryRecvError::Empty) => {
+                            match &mut self.waiting {
+                                Some(waiting) => waiting.set(recv_owned(rx)),
+                                None => self.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
+                            }
+                            continue;
+                        }
+                    };
+                    self.state = RecvState::Ready(rx);
+                    return Poll::Ready(outcome);
+                }
+                RecvState::Waiting => {
+                    let waiting = self.waiting.as_mut().expect("a waiting stream has a future");
+                    let Poll::Ready((result, rx)) = waiting.poll(cx) else {
+                        return Poll::Pending;
+                    };
+                    self.state = RecvState::Ready(rx);
+                    return Poll::Ready(match result {
+                        Ok(item) => Some(Ok(item)),
+                        Err(RecvError::Lagged(missed)) => Some(Err(missed)),
+                        Err(RecvError::Closed) => {
+                            self.state = RecvState::Done;
+                            None
+                        }
+                    });
+                }
+            }
+        }
     }
 }

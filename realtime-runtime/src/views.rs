@@ -51,7 +51,7 @@ impl<C: Channel> Subscription<C> {
             .resubscribe()
             .filter_map(move |item| {
                 let out = match item {
-                    Err(missed) => Some(Err(RecvError::Lagged { missed })),
+                    Err(gap) => Some(Err(RecvError::ContinuityLost(gap))),
                     Ok(delivery) => filter
                         .select(&delivery)
                         .map(|spec| filter.check(&delivery, spec).map(|()| delivery)),

@@ -92,12 +92,11 @@ impl ClientError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientRecvError {
-    /// The gateway dropped `missed` messages for this connection because it fell behind.
-    #[error("the connection fell behind and missed {missed} messages")]
-    Lagged {
-        /// How many messages were dropped.
-        missed: u64,
-    },
+    /// Messages were lost for this subscription: the gateway's history of the channel did
+    /// not reach back to the last message received (after a long disconnection, or after
+    /// falling far behind).
+    #[error(transparent)]
+    ContinuityLost(#[from] crate::ContinuityLost),
     /// The gateway reported a problem with a message instead of delivering it, e.g.
     /// `schema_violation` for data that breaks the schema of the gateway's channel type.
     #[error("the gateway reported `{code}`{}: {message}", topic.as_deref().map(|t| format!(" on topic `{t}`")).unwrap_or_default())]

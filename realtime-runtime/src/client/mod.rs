@@ -53,7 +53,7 @@ mod token_source;
 mod wire;
 mod ws;
 
-use realtime_core::Channel;
+use realtime_core::{Channel, MessageId};
 use reqwest::Url;
 
 pub use backoff::Backoff;
@@ -133,15 +133,18 @@ impl Client {
     }
 
     /// The URL of a subscribe route with `?token=`.
-    pub(crate) fn endpoint_with_token(&self, path: &str, token: &str) -> Url {
+    pub(crate) fn endpoint_with_token(&self, path: &str, token: &str, since: Option<MessageId>) -> Url {
         let mut url = self.endpoint(path);
         url.query_pairs_mut().append_pair("token", token);
+        if let Some(since) = since {
+            url.query_pairs_mut().append_pair("since", &since.to_string());
+        }
         url
     }
 
     /// As [`endpoint_with_token`](Self::endpoint_with_token), with the `ws` or `wss` scheme.
-    pub(crate) fn ws_endpoint(&self, path: &str, token: &str) -> Url {
-        let mut url = self.endpoint_with_token(path, token);
+    pub(crate) fn ws_endpoint(&self, path: &str, token: &str, since: Option<MessageId>) -> Url {
+        let mut url = self.endpoint_with_token(path, token, since);
         let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
         url.set_scheme(scheme)
             .expect("http and ws schemes are interchangeable");
@@ -158,17 +161,25 @@ mod tests {
         let client = Client::new("https://example.com/realtime?x=1").unwrap();
         assert_eq!(client.base_url(), "https://example.com/realtime/");
         assert_eq!(
-            client.endpoint_with_token("v1/realtime/sse", "a.b.c").as_str(),
+            client
+                .endpoint_with_token("v1/realtime/sse", "a.b.c", None)
+                .as_str(),
             "https://example.com/realtime/v1/realtime/sse?token=a.b.c"
         );
         assert_eq!(
-            client.ws_endpoint("v1/realtime/connect", "a.b.c").as_str(),
+            client.ws_endpoint("v1/realtime/connect", "a.b.c", None).as_str(),
             "wss://example.com/realtime/v1/realtime/connect?token=a.b.c"
         );
         let plain = Client::new("http://127.0.0.1:8288").unwrap();
         assert_eq!(
-            plain.ws_endpoint("v1/realtime/connect", "t").as_str(),
+            plain.ws_endpoint("v1/realtime/connect", "t", None).as_str(),
             "ws://127.0.0.1:8288/v1/realtime/connect?token=t"
+        );
+        assert_eq!(
+            plain
+                .ws_endpoint("v1/realtime/connect", "t", Some(MessageId::new(17, 2)))
+                .as_str(),
+            "ws://127.0.0.1:8288/v1/realtime/connect?token=t&since=17-2"
         );
     }
 

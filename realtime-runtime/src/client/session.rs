@@ -7,8 +7,10 @@
 //! attempt the same way. A successful connection starts the count over. With a cap on
 //! attempts, the session ends with [`ClientRecvError::GaveUp`] once the cap is reached.
 //!
-//! Messages published while no connection is open are missed: the session remembers the
-//! id of the last message received, but does not yet ask the gateway to resume from it.
+//! Each reconnection resumes after the id of the last message received (`?since=<id>`),
+//! so messages published while no connection was open arrive then, in order and once, as
+//! long as the channel's history on the gateway still holds them; if it does not, the
+//! gateway says so with a `continuity_lost` notice.
 //!
 //! The session does its work only when polled: it runs no task of its own, and dropping
 //! it closes its connection.
@@ -35,6 +37,8 @@ pub(crate) struct SessionConfig {
     pub(crate) max_reconnect_attempts: Option<u32>,
     pub(crate) connect_timeout: Duration,
     pub(crate) idle_timeout: Option<Duration>,
+    /// Where the first connection starts; later ones resume after the last id received.
+    pub(crate) after: Option<MessageId>,
 }
 
 /// What a session's owner can read while the session runs.
@@ -106,6 +110,7 @@ impl Session {
             status: Arc::default(),
             finished: false,
         };
+        *session.status.last_id.lock().unwrap_or_else(|e| e.into_inner()) = session.config.after;
         let connection = session.connect().await?;
         session.connected(connection);
         Ok(session)
@@ -145,7 +150,7 @@ impl Session {
                 Ok(Frame::Closing { reason }) => Some(Err(self.lost(ClientError::ServerClosing { reason }))),
                 Ok(frame) => {
                     if let Frame::Envelope(envelope) = &frame {
-                        // Kept for resumption from the last id, which is not implemented yet.
+                        // The next connection resumes after it.
                         *self.status.last_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(envelope.id);
                     }
                     Some(Ok(frame))
@@ -158,16 +163,17 @@ impl Session {
     /// Fetches a fresh token and connects with it, within the connect timeout.
     async fn connect(&self) -> Result<Connection, ClientError> {
         let token = self.tokens.token().await.map_err(ClientError::TokenSource)?;
+        let since = self.status.last_id();
         let after = self.config.connect_timeout;
         let open = async {
             match self.config.transport {
                 ClientTransport::WebSocket => {
-                    WsConnection::open(self.client.ws_endpoint("v1/realtime/connect", &token))
+                    WsConnection::open(self.client.ws_endpoint("v1/realtime/connect", &token, since))
                         .await
                         .map(Connection::Ws)
                 }
                 ClientTransport::Sse => {
-                    let url = self.client.endpoint_with_token("v1/realtime/sse", &token);
+                    let url = self.client.endpoint_with_token("v1/realtime/sse", &token, since);
                     SseConnection::open(self.client.http(), url)
                         .await
                         .map(Connection::Sse)

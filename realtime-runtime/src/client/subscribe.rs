@@ -61,6 +61,7 @@ impl<C: Channel> ClientSubscribeBuilder<C> {
                 max_reconnect_attempts: None,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+                after: None,
             },
             _channel: PhantomData,
         }
@@ -117,6 +118,15 @@ impl<C: Channel> ClientSubscribeBuilder<C> {
     /// gateway's keepalive interval.
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.config.idle_timeout = timeout;
+        self
+    }
+
+    /// Starts after message `id` (say, the [`last_id`](ClientSubscription::last_id) of an
+    /// earlier subscription): the gateway sends the messages after it still in the
+    /// channel's history first, then live ones. Reconnections always resume after the
+    /// last message received, whether or not this is set.
+    pub fn after(mut self, id: realtime_core::MessageId) -> Self {
+        self.config.after = Some(id);
         self
     }
 }

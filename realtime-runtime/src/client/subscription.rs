@@ -5,12 +5,14 @@
 //! in the order the gateway sends them, with the same checks: messages of topics not
 //! chosen are skipped, data is validated against the topic's schema (unless switched off)
 //! and decoded into the channel's message enum, and a message that fails either is an
-//! error item. Notices from the gateway are error items too: a lag, a problem with a
-//! message. The stream goes on after each of them.
+//! error item. Notices from the gateway are error items too: lost continuity, a problem
+//! with a message. The stream goes on after each of them.
 //!
 //! When the connection drops, the stream yields [`ClientRecvError::Disconnected`] and
-//! reconnects with a fresh token (see [`TokenSource`](super::TokenSource)); messages
-//! published while it was down are missed. It ends only after
+//! reconnects with a fresh token (see [`TokenSource`](super::TokenSource)), resuming after
+//! the last message received: messages published while it was down arrive then, in order
+//! and once, while the gateway's history holds them
+//! ([`ClientRecvError::ContinuityLost`] otherwise). It ends only after
 //! [`ClientRecvError::GaveUp`], when a cap on reconnection attempts is set and reached, or
 //! when it is closed.
 //!
@@ -112,7 +114,7 @@ impl<C: Channel> ClientSubscription<C> {
     }
 
     /// The id of the last message received from the gateway (before topic filtering and
-    /// validation), if any. Resuming from it after a reconnection is not implemented yet.
+    /// validation), if any: reconnections resume after it.
     pub fn last_id(&self) -> Option<MessageId> {
         self.status.last_id()
     }
@@ -166,7 +168,7 @@ impl<C: Channel> ClientSubscription<C> {
                 let spec = self.select(&envelope)?;
                 Some(self.decode(envelope, spec))
             }
-            Frame::Lagged { missed } => Some(Err(ClientRecvError::Lagged { missed })),
+            Frame::ContinuityLost(gap) => Some(Err(ClientRecvError::ContinuityLost(gap))),
             Frame::Server {
                 topic: Some(topic), ..
             } if !self.topics().any(|t| t == topic) => None,

@@ -1,7 +1,7 @@
 //! What the gateway sends, decoded: envelopes, notices, and HTTP error bodies.
 //!
 //! Over WebSocket every frame is a JSON text: an envelope, or a notice whose `kind` is
-//! `lagged`, `error` or `closing` (replies to `sub`/`unsub` frames, which this client
+//! `continuity_lost`, `error` or `closing` (replies to `sub`/`unsub` frames, which this client
 //! never sends, are ignored). Over SSE an envelope is an unnamed event; a notice is an
 //! event named after its kind, whose data is the notice (or, for `closing`, its data).
 
@@ -11,14 +11,15 @@ use serde_json::Value;
 
 use super::sse_parser::SseEvent;
 use super::ClientError;
+use crate::ContinuityLost;
 
 /// One decoded frame.
 #[derive(Debug)]
 pub(crate) enum Frame {
     /// A message.
     Envelope(Envelope),
-    /// The gateway dropped messages for this connection.
-    Lagged { missed: u64 },
+    /// Messages were lost for this connection.
+    ContinuityLost(ContinuityLost),
     /// The gateway reported a problem with a message.
     Server {
         code: String,
@@ -45,7 +46,7 @@ pub(crate) fn from_ws_text(text: &str) -> Frame {
         }
     };
     match value.get("kind").and_then(Value::as_str) {
-        Some(kind @ ("lagged" | "error" | "closing")) => notice(kind, &value),
+        Some(kind @ ("continuity_lost" | "error" | "closing")) => notice(kind, &value),
         Some("sub" | "unsub") => Frame::Ignored,
         _ => envelope(value),
     }
@@ -63,7 +64,7 @@ pub(crate) fn from_sse_event(event: &SseEvent) -> Frame {
     };
     match event.event.as_str() {
         "message" => envelope(value),
-        kind @ ("lagged" | "error" | "closing") => notice(kind, &value),
+        kind @ ("continuity_lost" | "error" | "closing") => notice(kind, &value),
         other => Frame::Malformed {
             reason: format!("unknown event `{other}`"),
         },
@@ -87,10 +88,10 @@ fn notice(kind: &str, value: &Value) -> Frame {
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     match kind {
-        "lagged" => match data.get("missed").and_then(Value::as_u64) {
-            Some(missed) => Frame::Lagged { missed },
-            None => Frame::Malformed {
-                reason: "a `lagged` notice without a `missed` count".into(),
+        "continuity_lost" => match ContinuityLost::deserialize(data) {
+            Ok(gap) => Frame::ContinuityLost(gap),
+            Err(e) => Frame::Malformed {
+                reason: format!("a `continuity_lost` notice with malformed data: {e}"),
             },
         },
         "error" => Frame::Server {
@@ -142,8 +143,15 @@ mod tests {
 
     #[test]
     fn ws_notices() {
-        let lagged = r#"{"kind":"lagged","channel":"p:1","data":{"missed":3}}"#;
-        assert!(matches!(from_ws_text(lagged), Frame::Lagged { missed: 3 }));
+        let gap = r#"{"kind":"continuity_lost","channel":"p:1","data":{"cause":"lagged","last_seen":"1-2","missed":3}}"#;
+        let Frame::ContinuityLost(gap) = from_ws_text(gap) else {
+            panic!("not a gap")
+        };
+        assert_eq!(gap.cause, crate::GapCause::Lagged);
+        assert_eq!(gap.last_seen, Some(MessageId::new(1, 2)));
+        assert_eq!(gap.missed, Some(3));
+        let bad = r#"{"kind":"continuity_lost","channel":"p:1","data":{"cause":"???"}}"#;
+        assert!(matches!(from_ws_text(bad), Frame::Malformed { .. }));
         let error = r#"{"kind":"error","channel":"p:1","topic":"status","data":{"code":"schema_violation","error":"bad","id":"1-2"}}"#;
         let Frame::Server {
             code,
@@ -185,10 +193,16 @@ mod tests {
             Frame::Closing { reason: Some(_) }
         ));
         let lagged = event(
-            "lagged",
-            r#"{"kind":"lagged","channel":"p:1","data":{"missed":9}}"#,
+            "continuity_lost",
+            r#"{"kind":"continuity_lost","channel":"p:1","data":{"cause":"history_expired","last_seen":"5-0","missed":null}}"#,
         );
-        assert!(matches!(from_sse_event(&lagged), Frame::Lagged { missed: 9 }));
+        assert!(matches!(
+            from_sse_event(&lagged),
+            Frame::ContinuityLost(ContinuityLost {
+                cause: crate::GapCause::HistoryExpired,
+                ..
+            })
+        ));
         assert!(matches!(
             from_sse_event(&event("surprise", "{}")),
             Frame::Malformed { .. }

@@ -18,6 +18,7 @@ pub struct GatewayMetrics {
     auth_failures: Family<Labels, Counter>,
     validation_failures: Counter,
     rejected: Family<Labels, Counter>,
+    continuity_lost: Counter,
 }
 
 impl Default for GatewayMetrics {
@@ -29,6 +30,7 @@ impl Default for GatewayMetrics {
         let auth_failures = Family::<Labels, Counter>::default();
         let validation_failures = Counter::default();
         let rejected = Family::<Labels, Counter>::default();
+        let continuity_lost = Counter::default();
         registry.register(
             "connections",
             "Open subscriber connections, by transport",
@@ -59,6 +61,11 @@ impl Default for GatewayMetrics {
             "Requests refused for other bad input, by reason",
             rejected.clone(),
         );
+        registry.register(
+            "continuity_lost",
+            "Notices that messages were lost for a subscriber (history did not reach back)",
+            continuity_lost.clone(),
+        );
         GatewayMetrics {
             registry,
             connections,
@@ -67,6 +74,7 @@ impl Default for GatewayMetrics {
             auth_failures,
             validation_failures,
             rejected,
+            continuity_lost,
         }
     }
 }
@@ -104,6 +112,10 @@ impl GatewayMetrics {
 
     pub(crate) fn rejected(&self, reason: &'static str) {
         self.rejected.get_or_create(&vec![("reason", reason)]).inc();
+    }
+
+    pub(crate) fn continuity_lost(&self) {
+        self.continuity_lost.inc();
     }
 
     /// The metrics in the Prometheus text format.

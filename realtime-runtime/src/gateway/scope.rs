@@ -11,10 +11,11 @@ use tokio_stream::StreamMap;
 use axum::http::{HeaderMap, StatusCode};
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::auth::{parse_query, subscriber_token};
+use super::auth::{first, parse_query, subscriber_token};
 use super::error::ApiError;
 use super::GatewayState;
-use crate::{Delivery, TransportError, TransportStream};
+use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
+use realtime_core::MessageId;
 
 /// The channels and topics a connection is subscribed to.
 #[derive(Default)]
@@ -37,6 +38,9 @@ impl ConnectionScope {
     /// Opens a subscriber connection: checks the origin and the token (`?token=` or
     /// `Authorization: Bearer`), takes a connection slot and subscribes to the token's
     /// channel, all before any upgrade or response, so a refusal is a plain HTTP error.
+    ///
+    /// The subscription resumes after the id in `?since=` or, failing that, the
+    /// `Last-Event-ID` header (what a browser's `EventSource` sends when it reconnects).
     pub(crate) async fn open(
         state: &GatewayState,
         headers: &HeaderMap,
@@ -51,23 +55,27 @@ impl ConnectionScope {
             ));
         };
         let claims = state.verify_token(jwt)?;
+        let start = resume_point(headers, &query)?;
         let permit = state.acquire_connection()?;
         let mut scope = ConnectionScope::default();
         scope
-            .add(state, &claims)
+            .add(state, &claims, start)
             .await
             .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string()))?;
         Ok((scope, permit))
     }
 
-    /// Adds the channel and topics of verified claims, subscribing to a new channel.
+    /// Adds the channel and topics of verified claims, subscribing to a new channel from
+    /// `start`.
     pub(crate) async fn add(
         &mut self,
         state: &GatewayState,
         claims: &TokenClaims,
+        start: StartAt,
     ) -> Result<(), TransportError> {
         if !self.streams.contains_key(&claims.channel) {
-            let stream = state.realtime.transport().subscribe(&claims.channel).await?;
+            let stream =
+                TransportStream::open(state.realtime.transport().clone(), &claims.channel, start).await?;
             self.streams.insert(claims.channel.clone(), stream);
         }
         self.topics
@@ -95,16 +103,17 @@ impl ConnectionScope {
         &self,
         state: &GatewayState,
         channel: &str,
-        item: Result<Arc<Delivery>, u64>,
+        item: Result<Arc<Delivery>, ContinuityLost>,
     ) -> Outgoing {
         let delivery = match item {
             Ok(delivery) => delivery,
-            Err(missed) => {
+            Err(gap) => {
+                state.metrics.continuity_lost();
                 return Outgoing::Notice(json!({
-                    "kind": "lagged",
+                    "kind": "continuity_lost",
                     "channel": channel,
-                    "data": { "missed": missed },
-                }))
+                    "data": gap,
+                }));
             }
         };
         let envelope = delivery.envelope();
@@ -137,4 +146,35 @@ impl ConnectionScope {
     pub(crate) fn describe(&self) -> serde_json::Value {
         json!(self.topics)
     }
+}
+
+/// Where a new connection starts: after `?since=<id>`, else after `Last-Event-ID`, else live.
+fn resume_point(headers: &HeaderMap, query: &[(String, String)]) -> Result<StartAt, ApiError> {
+    let (source, text) = match first(query, "since") {
+        Some(since) => ("`since`", since.to_owned()),
+        None => match headers.get("last-event-id") {
+            Some(value) => (
+                "`Last-Event-ID`",
+                value
+                    .to_str()
+                    .map_err(|_| invalid_since("`Last-Event-ID`", "<not text>"))?
+                    .to_owned(),
+            ),
+            None => return Ok(StartAt::Live),
+        },
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(StartAt::Live);
+    }
+    text.parse::<MessageId>()
+        .map(StartAt::After)
+        .map_err(|_| invalid_since(source, text))
+}
+
+fn invalid_since(source: &str, text: &str) -> ApiError {
+    ApiError::bad_request(
+        "invalid_since",
+        format!("{source} must be a message id `<milliseconds>-<sequence>`, not `{text}`"),
+    )
 }

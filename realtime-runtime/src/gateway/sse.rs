@@ -2,8 +2,13 @@
 //!
 //! Each message is `id: <message id>\ndata: <envelope JSON>\n\n`; a comment line
 //! `: keepalive` goes out every keepalive interval; on shutdown the stream ends with
-//! `event: closing`. Notices (lag, schema violations of foreign messages) are
-//! `event: <kind>` events.
+//! `event: closing`. Notices (`continuity_lost`, schema violations of foreign messages)
+//! are `event: <kind>` events.
+//!
+//! A reconnecting `EventSource` sends `Last-Event-ID` (the last `id:` it got), and the
+//! stream resumes after it: the messages still in the channel's history first, then live
+//! ones, or a `continuity_lost` event first if history does not reach back that far.
+//! `?since=<id>` does the same explicitly and wins over the header.
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -2,8 +2,11 @@
 //!
 //! The token is checked before the upgrade (401 otherwise), and the connection is
 //! subscribed before the upgrade completes, so nothing published after the handshake is
-//! missed. Frames to the client are the envelopes' JSON. The client may send
-//! `{"kind": "sub", "data": "<jwt>"}` to add a token's topics and
+//! missed. With `?since=<message id>` the connection resumes: the channel's messages after
+//! that id still in its history come first, then live ones; if history does not reach
+//! back that far, a `continuity_lost` notice comes first. Frames to the client are the envelopes' JSON. The client may send
+//! `{"kind": "sub", "data": "<jwt>"}` (optionally with `"since": "<id>"`) to add a
+//! token's topics and
 //! `{"kind": "unsub", "data": [{"channel": "...", "name": "<topic>"}]}` to drop topics;
 //! each gets a reply of the same kind with `{"ok": true|false, ...}` as data. A ping goes
 //! out every keepalive interval; a client that answers none of two is closed.
@@ -19,9 +22,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
+use realtime_core::MessageId;
+
 use super::error::ApiError;
 use super::scope::{ConnectionScope, Outgoing};
 use super::GatewayState;
+use crate::StartAt;
 
 /// Close code sent when the server shuts down.
 const GOING_AWAY: u16 = 1001;
@@ -45,6 +51,9 @@ struct ClientFrame {
     kind: String,
     #[serde(default)]
     data: Value,
+    /// For `sub`: resume the token's channel after this message id.
+    #[serde(default)]
+    since: Option<String>,
 }
 
 /// A topic to drop, in the reference's shape.
@@ -137,8 +146,19 @@ async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: 
                     scope,
                 );
             };
+            let start = match frame.since.as_deref().map(str::parse::<MessageId>) {
+                None => StartAt::Live,
+                Some(Ok(id)) => StartAt::After(id),
+                Some(Err(e)) => {
+                    return reply(
+                        "sub",
+                        Err(ApiError::bad_request("invalid_since", e.to_string())),
+                        scope,
+                    )
+                }
+            };
             let result = match state.verify_token(jwt) {
-                Ok(claims) => scope.add(state, &claims).await.map_err(|e| {
+                Ok(claims) => scope.add(state, &claims, start).await.map_err(|e| {
                     ApiError::new(
                         axum::http::StatusCode::SERVICE_UNAVAILABLE,
                         "transport_error",
