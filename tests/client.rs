@@ -658,3 +658,60 @@ async fn a_refused_token_during_reconnection_is_reported_and_retried() {
     assert_eq!(sub.connections(), 2);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnecting_client_resumes_after_the_last_message_it_received() {
+    for transport in TRANSPORTS {
+        let realtime = Realtime::in_memory();
+        let server = Server::start(realtime.clone(), "127.0.0.1:0".parse().unwrap()).await;
+        let addr = server.addr;
+        let run = Pipeline::new(format!("resume-{transport:?}"));
+        let tokens = server
+            .client()
+            .token_minter(SigningKey::new(KEY), &run, [PipelineTopic::Status]);
+        let mut sub = guard(
+            server
+                .client()
+                .subscribe(&run, tokens)
+                .transport(transport)
+                .backoff(fast_backoff()),
+        )
+        .await
+        .unwrap();
+        let first = realtime.publish(run.status(), status("before", 0)).await.unwrap();
+        assert_eq!(next(&mut sub).await.unwrap().id, first);
+
+        server.stop().await;
+        assert!(matches!(
+            next(&mut sub).await,
+            Err(ClientRecvError::Disconnected { .. })
+        ));
+        // Published while no gateway runs: the channel's history keeps them.
+        let mut missed = Vec::new();
+        for percent in 1..=3 {
+            missed.push(
+                realtime
+                    .publish(run.status(), status("while away", percent))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let server = Server::start(realtime.clone(), addr).await;
+        let mut received = Vec::new();
+        while received.len() < 3 {
+            match next(&mut sub).await {
+                Ok(message) => received.push(message.id),
+                Err(ClientRecvError::Disconnected { .. }) => {}
+                Err(other) => panic!("{transport:?}: unexpected {other}"),
+            }
+        }
+        assert_eq!(
+            received, missed,
+            "{transport:?}: every missed message, in order, once"
+        );
+        assert_eq!(sub.last_id(), Some(missed[2]));
+        let live = realtime.publish(run.status(), status("live", 4)).await.unwrap();
+        assert_eq!(next(&mut sub).await.unwrap().id, live);
+        server.stop().await;
+    }
+}

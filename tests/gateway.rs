@@ -9,6 +9,8 @@ mod connections;
 mod lifecycle;
 #[path = "gateway/publish.rs"]
 mod publish;
+#[path = "gateway/resume.rs"]
+mod resume;
 #[path = "gateway/subscribers.rs"]
 mod subscribers;
 #[path = "gateway/support.rs"]

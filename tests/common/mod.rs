@@ -31,6 +31,7 @@ pub struct Progress {
 }
 
 #[channel(name = "pipeline:<run_id>")]
+#[derive(Clone)]
 pub struct Pipeline {
     pub run_id: String,
     /// Progress of the run.

@@ -314,10 +314,25 @@ impl TestGateway {
 
     /// Opens an SSE subscription; the refusal (status and JSON body) if there is one.
     pub async fn sse(&self, token: Option<&str>, origin: Option<&str>) -> Result<SseClient, Reply> {
+        self.sse_with(token, origin, &[], &[]).await
+    }
+
+    /// Opens an SSE subscription with extra query pairs and headers.
+    pub async fn sse_with(
+        &self,
+        token: Option<&str>,
+        origin: Option<&str>,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Result<SseClient, Reply> {
         let mut request = self
             .http
             .get(self.url("/v1/realtime/sse"))
-            .header("accept", "text/event-stream");
+            .header("accept", "text/event-stream")
+            .query(query);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(token) = token {
             request = request.query(&[("token", token)]);
         }
