@@ -1,11 +1,43 @@
-//! The command line: `realtime serve` and its settings, from flags and the environment.
+//! The command line: `realtime serve` and `realtime schema`, with their settings from flags
+//! and the environment.
+//!
+//! The channels both commands know are the `#[channel]` types linked into the binary
+//! ([`channels`]). So an application gets the command line over its own channels with a
+//! one-line `main`:
+//!
+//! ```no_run
+//! use realtime::channel;
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+//! struct Status {
+//!     message: String,
+//! }
+//!
+//! #[channel(name = "pipeline:<run_id>")]
+//! struct Pipeline {
+//!     run_id: String,
+//!     #[topic]
+//!     status: Status,
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     realtime::cli::main()
+//! }
+//! ```
+//!
+//! Then `my-app schema --format typescript` prints the declarations of `Pipeline`, and
+//! `my-app serve` validates publishes to `pipeline:*` against its schemas.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use realtime_core::{ChannelDescriptor, ChannelRegistry};
 use realtime_runtime::gateway::{Gateway, GatewayConfig};
 
+use crate::schema_cmd::SchemaArgs;
 use crate::{Realtime, SigningKey};
 
 /// Typed realtime channels: the gateway server and tools.
@@ -22,6 +54,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway: WebSocket and SSE for subscribers, HTTP publish and tokens.
     Serve(ServeArgs),
+    /// Export the channels' schemas: JSON Schema, AsyncAPI or TypeScript.
+    Schema(SchemaArgs),
 }
 
 /// Settings of `realtime serve`.
@@ -91,20 +125,93 @@ impl ServeArgs {
     }
 }
 
-/// Runs a parsed command line.
+/// The channels of this binary, which `serve` registers and `schema` exports: every
+/// `#[channel]` type linked into it ([`ChannelRegistry::discovered`]).
+///
+/// The demo's channel ([`Demo`](crate::demo::Demo)) is the exception: it is linked into
+/// every binary that uses this command line, but it is one of the binary's channels only
+/// when the binary declares none of its own, as the `realtime` binary does. An application
+/// with channels gets only its own (and `serve --demo` still serves the demo's).
+pub fn channels() -> ChannelRegistry {
+    let demo = ChannelDescriptor::of::<crate::demo::Demo>();
+    let is_demo = |d: &ChannelDescriptor| d.type_name == demo.type_name && d.pattern == demo.pattern;
+    let mut registry = ChannelRegistry::new();
+    for descriptor in ChannelRegistry::discovered().iter().filter(|d| !is_demo(d)) {
+        registry.add(*descriptor);
+    }
+    if registry.is_empty() {
+        registry.add(demo);
+    }
+    registry
+}
+
+/// Runs the command line of this process over the binary's [`channels`]: the whole `main`
+/// of an application that wants `serve` and `schema` for its own channels.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     realtime::cli::main()
+/// }
+/// ```
+pub fn main() -> ExitCode {
+    run_with(std::env::args_os())
+}
+
+/// Parses `args` (the program name first) and runs them, as [`main`] does with the
+/// process's arguments: a usage error or `--help` is printed as clap prints it (exit code
+/// 2, or 0 for help), a failure as `error: ...` on stderr (exit code 1).
+///
+/// ```
+/// let code = realtime::cli::run_with(["realtime", "schema", "--format", "yaml"]);
+/// assert_eq!(code, std::process::ExitCode::from(2));
+/// ```
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line over the binary's [`channels`].
 pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
+    // Ignored if already set: by the application, or by an earlier run in this process.
+    let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
-        .init();
+        .try_init();
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args, channels()).await,
+        Command::Schema(args) => {
+            crate::schema_cmd::run(&args, &channels(), &mut std::io::stdout().lock())?;
+            Ok(())
+        }
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(args: ServeArgs, channels: ChannelRegistry) -> Result<(), Box<dyn std::error::Error>> {
     let realtime = Realtime::builder()
         .max_payload_bytes(args.max_payload_bytes)
         .build();
@@ -116,7 +223,7 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         tracing::warn!("Never run dev mode where anyone else can reach this server.");
         tracing::warn!("{banner}");
     }
-    let mut gateway = Gateway::new(realtime, config)?;
+    let mut gateway = Gateway::new(realtime, config)?.register_all(&channels);
     if args.demo {
         gateway = gateway.register::<crate::demo::Demo>();
     }

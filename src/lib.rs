@@ -100,6 +100,7 @@ pub use serde_json;
 pub mod cli;
 /// The demo of `realtime serve --demo`: a page that watches a pipeline run live.
 pub mod demo;
+pub mod schema_cmd;
 
 /// The gateway server: routes, configuration, metrics.
 pub use realtime_runtime::gateway;

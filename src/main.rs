@@ -1,15 +1,6 @@
-//! The `realtime` command: `realtime serve` runs the gateway.
+//! The `realtime` command: `realtime serve` runs the gateway, `realtime schema` exports the
+//! channels' schemas. Its channels are the demo's (see [`realtime::cli::channels`]).
 
-use clap::Parser;
-
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let cli = realtime::cli::Cli::parse();
-    match realtime::cli::run(cli).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    realtime::cli::main()
 }

@@ -5,6 +5,8 @@
 
 #[path = "gateway/connections.rs"]
 mod connections;
+#[path = "gateway/docs.rs"]
+mod docs;
 #[path = "gateway/lifecycle.rs"]
 mod lifecycle;
 #[path = "gateway/publish.rs"]

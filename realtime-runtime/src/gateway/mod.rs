@@ -9,6 +9,7 @@
 //! | `POST /v1/realtime/token` | mint a token (signing key) from `[{"channel", "name"}]`; `201 {"jwt"}` |
 //! | `POST /v1/realtime/publish?channel=&topic=[&run_id=]` | publish the JSON body (signing key or publish token) |
 //! | `GET /healthz`, `GET /metrics` | health, and Prometheus metrics |
+//! | `GET /.well-known/realtime/` (and `channels.schema.json`, `asyncapi.json`, `channels.ts`) | the registered channels' documents, public: see [`docs`] |
 //!
 //! Publishes to registered channels are validated against the topic's schema (400 with
 //! the violations); unknown channels pass through unless the gateway is strict (404).
@@ -16,6 +17,7 @@
 //! body over the limit 413 (never truncated), too many connections 503.
 
 mod auth;
+pub mod docs;
 mod error;
 mod http;
 mod metrics;
@@ -242,6 +244,7 @@ impl Gateway {
             .route("/v1/realtime/publish", post(http::publish))
             .route("/healthz", get(http::healthz))
             .route("/metrics", get(http::metrics))
+            .merge(docs::routes(&self.state.registry))
             .layer(cors)
             .with_state(self.state.clone())
     }
