@@ -88,6 +88,7 @@ pub use realtime_runtime::{
     StartAt, SubscribeBuilder, SubscribeError, Subscription, SubscriptionGuard, SubscriptionHandle,
     Transport, TransportError, TransportStream, DEFAULT_MAX_PAYLOAD_BYTES,
 };
+pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 
 /// Re-exported so payload types can derive with only this crate as a dependency:
 /// `#[serde(crate = "realtime::serde")]` and `#[schemars(crate = "realtime::schemars")]`.

@@ -18,6 +18,8 @@ pub mod gateway;
 mod memory;
 mod publish;
 mod realtime;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod resume;
 mod subscribe;
 mod subscription;
@@ -30,7 +32,9 @@ pub use error::{PublishError, RecvError, SubscribeError, TransportError};
 pub use memory::{MemoryTransport, MemoryTransportBuilder};
 pub use publish::{Publish, PublishOptions};
 pub use realtime::{Realtime, RealtimeBuilder, DEFAULT_MAX_PAYLOAD_BYTES};
+#[cfg(feature = "redis")]
+pub use redis::{RedisTransport, RedisTransportBuilder};
+pub use resume::{ContinuityLost, FeedItem, GapCause, History, HistoryLimits, StartAt};
 pub use subscribe::SubscribeBuilder;
 pub use subscription::Subscription;
-pub use resume::{ContinuityLost, FeedItem, GapCause, History, HistoryLimits, StartAt};
 pub use transport::{LiveFeed, SubscriptionGuard, Transport, TransportStream};
