@@ -35,7 +35,7 @@ async fn ws_since_replays_the_missed_messages_then_live_ones() {
     let gw = start(config()).await;
     let run = Pipeline::new("ws-resume");
     let rt = gw.gateway.realtime();
-    let ids = publish(&rt, &run, 0, 6).await;
+    let ids = publish(rt, &run, 0, 6).await;
     let token = gw.token(&run.name(), &["status"]);
     let mut ws = gw.ws_ok(&format!("{token}&since={}", ids[2])).await;
     for (i, id) in ids.iter().enumerate().skip(3) {
@@ -43,7 +43,7 @@ async fn ws_since_replays_the_missed_messages_then_live_ones() {
         assert_eq!(id_of(&envelope), *id);
         assert_eq!(envelope["data"]["percent"], i);
     }
-    let live = publish(&rt, &run, 50, 1).await;
+    let live = publish(rt, &run, 50, 1).await;
     assert_eq!(id_of(&ws.next_json().await), live[0]);
 }
 
@@ -56,7 +56,7 @@ async fn sse_last_event_id_resumes_as_an_event_source_does() {
 
     // A first connection sees two messages, then drops.
     let mut first = gw.sse_ok(&token).await;
-    let ids = publish(&rt, &run, 0, 2).await;
+    let ids = publish(rt, &run, 0, 2).await;
     let (_, event) = first.next_json().await;
     assert_eq!(event.id.as_deref(), Some(ids[0].to_string().as_str()));
     let (_, event) = first.next_json().await;
@@ -64,7 +64,7 @@ async fn sse_last_event_id_resumes_as_an_event_source_does() {
     drop(first);
 
     // Published while it was away.
-    let missed = publish(&rt, &run, 2, 3).await;
+    let missed = publish(rt, &run, 2, 3).await;
     let mut second = gw
         .sse_with(Some(&token), None, &[], &[("last-event-id", &last_event_id)])
         .await
@@ -100,7 +100,7 @@ async fn resuming_beyond_history_is_a_continuity_lost_notice_on_both_transports(
     let gw = start_over(Realtime::new(transport), config()).await;
     let run = Pipeline::new("expired");
     let rt = gw.gateway.realtime();
-    let ids = publish(&rt, &run, 0, 10).await;
+    let ids = publish(rt, &run, 0, 10).await;
     let token = gw.token(&run.name(), &["status"]);
 
     let mut ws = gw.ws_ok(&format!("{token}&since={}", ids[0])).await;
@@ -136,7 +136,7 @@ async fn ws_sub_frame_can_resume_a_second_channel() {
     let (a, b) = (Pipeline::new("sub-a"), Pipeline::new("sub-b"));
     let rt = gw.gateway.realtime();
     let mut ws = gw.ws_ok(&gw.token(&a.name(), &["status"])).await;
-    let ids = publish(&rt, &b, 0, 4).await;
+    let ids = publish(rt, &b, 0, 4).await;
     let reply = ws
         .request(
             &json!({ "kind": "sub", "data": gw.token(&b.name(), &["status"]), "since": ids[1].to_string() }),
