@@ -31,6 +31,7 @@
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -38,7 +39,9 @@ use realtime_core::{ChannelDescriptor, ChannelRegistry};
 use realtime_runtime::gateway::{Gateway, GatewayConfig};
 
 use crate::schema_cmd::SchemaArgs;
-use crate::{Realtime, SigningKey};
+use crate::{
+    HistoryLimits, MemoryTransport, Realtime, RedisTransport, SigningKey, Transport, TransportError,
+};
 
 /// Typed realtime channels: the gateway server and tools.
 #[derive(Debug, Parser)]
@@ -98,9 +101,44 @@ pub struct ServeArgs {
     /// Also serve the demo: a page at `/` that watches a scripted pipeline run live.
     #[arg(long, env = "REALTIME_DEMO")]
     pub demo: bool,
+    /// Use Redis as the transport (e.g. `redis://127.0.0.1:6379`), so that several gateway
+    /// processes share channels and history; without it, the in-memory transport.
+    #[arg(long, env = "REALTIME_REDIS_URL")]
+    pub redis: Option<String>,
+    /// The prefix of every Redis key and pub/sub channel the transport uses.
+    #[arg(long, env = "REALTIME_REDIS_PREFIX", default_value = realtime_runtime::redis::DEFAULT_KEY_PREFIX)]
+    pub redis_prefix: String,
+    /// The most messages each channel's history keeps, for subscribers that resume.
+    #[arg(long, env = "REALTIME_HISTORY_LEN", default_value_t = HistoryLimits::DEFAULT_MAX_LEN)]
+    pub history_len: usize,
+    /// The oldest, in seconds, a message in a channel's history may be.
+    #[arg(long, env = "REALTIME_HISTORY_AGE_SECS", default_value_t = HistoryLimits::DEFAULT_MAX_AGE.as_secs())]
+    pub history_age_secs: u64,
 }
 
 impl ServeArgs {
+    /// The history limits these arguments describe.
+    pub fn history_limits(&self) -> HistoryLimits {
+        HistoryLimits {
+            max_len: self.history_len,
+            max_age: Duration::from_secs(self.history_age_secs.max(1)),
+        }
+    }
+
+    /// The transport these arguments describe: Redis with `--redis`, else in memory.
+    pub async fn transport(&self) -> Result<Arc<dyn Transport>, TransportError> {
+        Ok(match &self.redis {
+            Some(url) => Arc::new(
+                RedisTransport::builder(url.clone())
+                    .history(self.history_limits())
+                    .key_prefix(self.redis_prefix.clone())
+                    .connect()
+                    .await?,
+            ),
+            None => Arc::new(MemoryTransport::builder().history(self.history_limits()).build()),
+        })
+    }
+
     /// The gateway settings these arguments describe.
     pub fn gateway_config(&self) -> GatewayConfig {
         GatewayConfig {
@@ -212,7 +250,10 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve(args: ServeArgs, channels: ChannelRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    let transport = args.transport().await?;
+    let kind = transport.kind();
     let realtime = Realtime::builder()
+        .shared_transport(transport)
         .max_payload_bytes(args.max_payload_bytes)
         .build();
     let config = args.gateway_config();
@@ -238,7 +279,7 @@ async fn serve(args: ServeArgs, channels: ChannelRegistry) -> Result<(), Box<dyn
         tracing::info!("demo page: http://{addr}/");
         println!("demo page: http://{addr}/");
     }
-    tracing::info!(%addr, transport = "memory", "realtime gateway listening on http://{addr}");
+    tracing::info!(%addr, transport = kind, "realtime gateway listening on http://{addr}");
     println!("listening on http://{addr}");
     gateway.serve_router(listener, router, shutdown_signal()).await?;
     tracing::info!("realtime gateway stopped");
