@@ -2,7 +2,10 @@
 """Prints the delivery benchmark's results as Markdown tables.
 
 Reads criterion's output (target/criterion/<group>/<function>/<value>/new/) after
-`cargo bench --bench delivery` and prints:
+`cargo bench --bench delivery` and/or `cargo bench --bench redis` and prints:
+
+- `redis`: the Redis transport's deliveries per second and its ratio to raw Redis
+  `PUBLISH` measured in the same run;
 
 - `fanout`: deliveries per second of each case per subscriber count, and its ratio to
   the raw tokio broadcast baseline measured in the same run;
@@ -148,10 +151,31 @@ def spread_table(runs):
     return lines
 
 
+def redis_table(results):
+    """The Redis transport against raw Redis PUBLISH, per publishing mode, same run."""
+    redis = {(f, v): r for (g, f, v), r in results.items() if g == "redis"}
+    lines = [
+        "| mode | case | time / iteration (100 messages) | deliveries/s (95% CI) | throughput ÷ raw PUBLISH |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for mode in ("sequential", "pipelined"):
+        base = redis.get(("raw_publish", mode))
+        for case in ("raw_publish", "transport", "transport_100_subscribers"):
+            r = redis.get((case, mode))
+            if r is None:
+                continue
+            ci = f"{rate(per_second(r, r['ns_high']))} – {rate(per_second(r, r['ns_low']))}"
+            ratio = "n/a" if base is None else f"{per_second(r, r['ns']) / per_second(base, base['ns']):.3f}"
+            lines.append(
+                f"| {mode} | `{case}` | {duration(r['ns'])} | {rate(per_second(r, r['ns']))}/s ({ci}) | {ratio} |"
+            )
+    return lines
+
+
 def load_run(root):
     results = load(root)
-    if not any(g == "fanout" for (g, _, _) in results):
-        sys.exit(f"no fanout results under {root}; run `cargo bench --bench delivery` first")
+    if not any(g in ("fanout", "redis") for (g, _, _) in results):
+        sys.exit(f"no results under {root}; run `cargo bench --bench delivery` or `--bench redis` first")
     return results
 
 
@@ -173,6 +197,11 @@ def main():
     for i, (root, results) in enumerate(runs):
         describe_run(f"Run {i + 1}" if len(runs) > 1 else "Run", root, results)
     root, results = runs[0]
+    if any(g == "redis" for (g, _, _) in results):
+        print("\n### Redis: the transport against raw PUBLISH" + (" (run 1)" if len(runs) > 1 else "") + "\n")
+        print("\n".join(redis_table(results)))
+    if not any(g == "fanout" for (g, _, _) in results):
+        return
     full, compact, _ = fanout_tables(results)
     print("\n### Fan-out: deliveries per second" + (" (run 1)" if len(runs) > 1 else "") + "\n")
     print("\n".join(full))
