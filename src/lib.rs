@@ -84,9 +84,10 @@ pub use realtime_core::{
 pub use realtime_macros::channel;
 pub use realtime_runtime::{
     ContinuityLost, Delivery, FeedItem, GapCause, History, HistoryLimits, LiveFeed, MemoryTransport,
-    MemoryTransportBuilder, Publish, PublishError, PublishOptions, Realtime, RealtimeBuilder, RecvError,
-    StartAt, SubscribeBuilder, SubscribeError, Subscription, SubscriptionGuard, SubscriptionHandle,
-    Transport, TransportError, TransportStream, DEFAULT_MAX_PAYLOAD_BYTES,
+    MemoryTransportBuilder, Publish, PublishError, PublishOptions, Published, Realtime, RealtimeBuilder,
+    RecvError, StartAt, SubscribeBuilder, SubscribeError, Subscription, SubscriptionGuard,
+    SubscriptionHandle, Transport, TransportError, TransportStream, DEFAULT_IDEMPOTENCY_TTL,
+    DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
 };
 pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 

@@ -7,6 +7,8 @@
 mod connections;
 #[path = "gateway/docs.rs"]
 mod docs;
+#[path = "gateway/idempotency.rs"]
+mod idempotency;
 #[path = "gateway/lifecycle.rs"]
 mod lifecycle;
 #[path = "gateway/publish.rs"]

@@ -38,6 +38,14 @@ pub enum PublishError {
         /// The name at fault.
         name: String,
     },
+    /// The idempotency key is empty, longer than
+    /// [`MAX_IDEMPOTENCY_KEY_BYTES`](crate::MAX_IDEMPOTENCY_KEY_BYTES), or holds a
+    /// character outside visible ASCII (`!` to `~`).
+    #[error("invalid idempotency key: {reason}")]
+    InvalidIdempotencyKey {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The payload could not be serialized to JSON.
     #[error("the payload could not be serialized: {0}")]
     Serialize(#[source] serde_json::Error),

@@ -4,6 +4,9 @@
 //!   in-memory transport ([`MemoryTransport`]) is the embedded default.
 //! - [`Realtime`] publishes typed payloads (size limit, schema validation, then the
 //!   transport) and opens typed [`Subscription`]s.
+//! - A publish with an idempotency key ([`Publish::idempotency_key`],
+//!   [`Transport::publish_once`]) is sent at most once per key and channel, across
+//!   retries, crashes and nodes: the durable publish of a job.
 //!
 //! Users normally reach all of this through the `realtime` facade crate.
 #![warn(missing_docs)]
@@ -30,11 +33,11 @@ pub use callback::SubscriptionHandle;
 pub use delivery::Delivery;
 pub use error::{PublishError, RecvError, SubscribeError, TransportError};
 pub use memory::{MemoryTransport, MemoryTransportBuilder};
-pub use publish::{Publish, PublishOptions};
-pub use realtime::{Realtime, RealtimeBuilder, DEFAULT_MAX_PAYLOAD_BYTES};
+pub use publish::{Publish, PublishOptions, MAX_IDEMPOTENCY_KEY_BYTES};
+pub use realtime::{Realtime, RealtimeBuilder, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_PAYLOAD_BYTES};
 #[cfg(feature = "redis")]
 pub use redis::{RedisTransport, RedisTransportBuilder};
 pub use resume::{ContinuityLost, FeedItem, GapCause, History, HistoryLimits, StartAt};
 pub use subscribe::SubscribeBuilder;
 pub use subscription::Subscription;
-pub use transport::{LiveFeed, SubscriptionGuard, Transport, TransportStream};
+pub use transport::{LiveFeed, Published, SubscriptionGuard, Transport, TransportStream};

@@ -9,20 +9,32 @@
 //!
 //! Ids are assigned, recorded and sent under a per-channel lock, so the order in which
 //! subscribers receive a channel's messages is the order of their ids.
+//!
+//! Idempotency keys ([`Transport::publish_once`]) are looked up and remembered under that
+//! same lock, so of concurrent publishes with one key exactly one is sent. They are held
+//! apart from the channels (a channel is freed as before; its keys live on until they
+//! expire), at most [`MemoryTransportBuilder::max_idempotency_keys`] of them (100,000 by
+//! default) for the whole transport: expired keys are dropped as new ones are remembered
+//! and by the periodic sweep, and a transport at its maximum forgets the key closest to
+//! expiring (with a warning) to remember a new one.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::{self, BoxFuture};
 use realtime_core::MessageId;
 use tokio::sync::broadcast;
 
-use crate::{Delivery, FeedItem, History, HistoryLimits, LiveFeed, Transport, TransportError};
+use crate::{Delivery, FeedItem, History, HistoryLimits, LiveFeed, Published, Transport, TransportError};
 
 /// Messages a subscriber may fall behind by before it recovers from history.
 pub const DEFAULT_CAPACITY: usize = 1024;
+
+/// The most idempotency keys a transport remembers at once, unless
+/// [`MemoryTransportBuilder::max_idempotency_keys`] sets another.
+pub const DEFAULT_MAX_IDEMPOTENCY_KEYS: usize = 100_000;
 
 /// The in-memory transport. Cheap to clone: clones share the same channels.
 ///
@@ -32,9 +44,11 @@ pub const DEFAULT_CAPACITY: usize = 1024;
 /// let transport = MemoryTransport::builder()
 ///     .capacity(64)
 ///     .history(HistoryLimits { max_len: 100, max_age: Duration::from_secs(60) })
+///     .max_idempotency_keys(10_000)
 ///     .build();
 /// assert_eq!(transport.kind(), "memory");
 /// assert_eq!(transport.channel_count(), 0);
+/// assert_eq!(transport.idempotency_key_count(), 0);
 /// ```
 #[derive(Clone)]
 pub struct MemoryTransport {
@@ -50,6 +64,9 @@ struct Inner {
     next_sweep_ms: AtomicU64,
     channels: RwLock<HashMap<String, Arc<Slot>>>,
     ids: IdGenerator,
+    /// Locked after a channel's log, never before: only publishers holding the channel's
+    /// lock look up or remember its keys.
+    keys: Mutex<IdempotencyKeys>,
 }
 
 struct Slot {
@@ -63,6 +80,10 @@ struct Log {
     entries: VecDeque<Arc<Delivery>>,
     /// Every id at or below this may have been published and is no longer in `entries`.
     dropped_through: MessageId,
+    /// The slot was removed from the channels: whoever locks it must take the channel's
+    /// current slot instead. Set under this lock, so a slot a publisher holds locked and
+    /// finds not retired is the channel's one slot.
+    retired: bool,
 }
 
 impl MemoryTransport {
@@ -82,6 +103,7 @@ impl MemoryTransport {
         MemoryTransportBuilder {
             capacity: DEFAULT_CAPACITY,
             limits: HistoryLimits::default(),
+            max_keys: DEFAULT_MAX_IDEMPOTENCY_KEYS,
         }
     }
 
@@ -94,6 +116,12 @@ impl MemoryTransport {
     pub fn history_limits(&self) -> HistoryLimits {
         self.inner.limits
     }
+
+    /// How many idempotency keys are remembered, on all channels (some may have expired
+    /// and not been dropped yet).
+    pub fn idempotency_key_count(&self) -> usize {
+        self.inner.keys.lock().expect("lock poisoned").len()
+    }
 }
 
 /// Builds a [`MemoryTransport`].
@@ -102,6 +130,7 @@ impl MemoryTransport {
 pub struct MemoryTransportBuilder {
     capacity: usize,
     limits: HistoryLimits,
+    max_keys: usize,
 }
 
 impl MemoryTransportBuilder {
@@ -118,6 +147,16 @@ impl MemoryTransportBuilder {
         self
     }
 
+    /// The most idempotency keys ([`Transport::publish_once`]) remembered at once, on all
+    /// channels together (default 100,000; at least 1). Each costs about the length of
+    /// its key and channel name plus 150 bytes. Expired keys are dropped first; a
+    /// transport at its maximum forgets the key closest to expiring to remember a new one
+    /// (so a retry with that key could publish again), and logs a warning.
+    pub fn max_idempotency_keys(mut self, max: usize) -> Self {
+        self.max_keys = max.max(1);
+        self
+    }
+
     /// The transport.
     pub fn build(self) -> MemoryTransport {
         let now = now_ms();
@@ -129,6 +168,7 @@ impl MemoryTransportBuilder {
                 next_sweep_ms: AtomicU64::new(now + sweep_interval_ms(&self.limits)),
                 channels: RwLock::default(),
                 ids: IdGenerator::default(),
+                keys: Mutex::new(IdempotencyKeys::new(self.max_keys)),
             }),
         }
     }
@@ -165,6 +205,7 @@ impl Inner {
                     log: Mutex::new(Log {
                         entries: VecDeque::new(),
                         dropped_through: self.floor(now_ms()),
+                        retired: false,
                     }),
                 })
             })
@@ -185,14 +226,37 @@ impl Inner {
         MessageId::new(floor.saturating_sub(1), u64::MAX)
     }
 
-    /// Frees channels with no subscribers whose history has aged out entirely.
+    /// Frees channels with no subscribers whose history has aged out entirely, and
+    /// drops expired idempotency keys.
     fn sweep(&self, now: u64) {
-        let mut channels = self.channels.write().expect("lock poisoned");
-        channels.retain(|_, slot| {
-            let mut log = slot.log.lock().expect("lock poisoned");
-            log.trim(&self.limits, now);
-            slot.sender.receiver_count() > 0 || !log.entries.is_empty()
-        });
+        {
+            let mut channels = self.channels.write().expect("lock poisoned");
+            channels.retain(|_, slot| {
+                let mut log = slot.log.lock().expect("lock poisoned");
+                log.trim(&self.limits, now);
+                let keep = slot.sender.receiver_count() > 0 || !log.entries.is_empty();
+                log.retired = !keep;
+                keep
+            });
+        }
+        self.keys.lock().expect("lock poisoned").purge(now);
+    }
+
+    /// Assigns the next id to `delivery`, records it and sends it, under the channel's
+    /// lock (`log`, of `slot`).
+    fn append(&self, slot: &Slot, log: &mut Log, mut delivery: Delivery, now: u64) -> MessageId {
+        let id = self.ids.next();
+        delivery.set_id(id);
+        let delivery = Arc::new(delivery);
+        if self.limits.max_len > 0 {
+            log.entries.push_back(delivery.clone());
+        } else {
+            log.dropped_through = id;
+        }
+        log.trim(&self.limits, now);
+        // An error means nobody subscribes now: the history still has it.
+        let _ = slot.sender.send(Ok(delivery));
+        id
     }
 
     fn maybe_sweep(&self, now: u64) {
@@ -237,56 +301,87 @@ impl Log {
 }
 
 impl Transport for MemoryTransport {
-    fn publish(&self, mut delivery: Delivery) -> BoxFuture<'_, Result<MessageId, TransportError>> {
+    fn publish(&self, delivery: Delivery) -> BoxFuture<'_, Result<MessageId, TransportError>> {
         let now = now_ms();
         let inner = &self.inner;
         let channel = delivery.envelope().channel.as_str();
-        let slot = if inner.limits.max_len == 0 {
-            // No history to keep: a channel nobody subscribes to needs no slot.
-            let existing = inner
-                .channels
-                .read()
-                .expect("lock poisoned")
-                .get(channel)
-                .cloned();
-            match existing {
-                Some(slot) => slot,
-                None => return Box::pin(future::ready(Ok(inner.ids.next()))),
-            }
-        } else {
-            inner.slot(channel)
-        };
-        let id = {
-            let mut log = slot.log.lock().expect("lock poisoned");
-            let id = inner.ids.next();
-            delivery.set_id(id);
-            let delivery = Arc::new(delivery);
-            if inner.limits.max_len > 0 {
-                log.entries.push_back(delivery.clone());
+        let id = loop {
+            let slot = if inner.limits.max_len == 0 {
+                // No history to keep: a channel nobody subscribes to needs no slot.
+                let existing = inner
+                    .channels
+                    .read()
+                    .expect("lock poisoned")
+                    .get(channel)
+                    .cloned();
+                match existing {
+                    Some(slot) => slot,
+                    None => return Box::pin(future::ready(Ok(inner.ids.next()))),
+                }
             } else {
-                log.dropped_through = id;
+                inner.slot(channel)
+            };
+            let mut log = slot.log.lock().expect("lock poisoned");
+            if log.retired {
+                continue;
             }
-            log.trim(&inner.limits, now);
-            // An error means nobody subscribes now: the history still has it.
-            let _ = slot.sender.send(Ok(delivery));
-            id
+            break inner.append(&slot, &mut log, delivery, now);
         };
         inner.maybe_sweep(now);
         Box::pin(future::ready(Ok(id)))
     }
 
+    fn publish_once<'a>(
+        &'a self,
+        delivery: Delivery,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Published, TransportError>> {
+        let now = now_ms();
+        let inner = &self.inner;
+        let channel = delivery.envelope().channel.as_str();
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let published = loop {
+            let slot = inner.slot(channel);
+            // Every publish with a key of this channel holds this lock from the look-up
+            // to remembering the key: of racing publishes with one key, one sends.
+            let mut log = slot.log.lock().expect("lock poisoned");
+            if log.retired {
+                continue;
+            }
+            if let Some(first) = inner.keys.lock().expect("lock poisoned").get(channel, key, now) {
+                break Published::duplicate_of(first);
+            }
+            let channel: Arc<str> = channel.into();
+            let id = inner.append(&slot, &mut log, delivery, now);
+            inner.keys.lock().expect("lock poisoned").insert(
+                channel,
+                key,
+                id,
+                now.saturating_add(ttl_ms),
+                now,
+            );
+            break Published::sent(id);
+        };
+        inner.maybe_sweep(now);
+        Box::pin(future::ready(Ok(published)))
+    }
+
     fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<LiveFeed, TransportError>> {
-        let slot = self.inner.slot(channel);
         let guard = Arc::new(ChannelGuard {
             inner: Arc::downgrade(&self.inner),
             channel: channel.to_owned(),
         });
-        let feed = {
+        let feed = loop {
+            let slot = self.inner.slot(channel);
             // Under the channel's lock no id is being assigned to it: every message sent
             // from now on gets an id above the generator's current one.
             let log = slot.log.lock().expect("lock poisoned");
+            if log.retired {
+                continue;
+            }
             let after = log.newest().max(self.inner.ids.current());
-            LiveFeed::new(&slot.sender, guard, Some(after))
+            break LiveFeed::new(&slot.sender, guard, Some(after));
         };
         Box::pin(future::ready(Ok(feed)))
     }
@@ -343,7 +438,8 @@ impl Drop for ChannelGuard {
         let free = channels.get(&self.channel).is_some_and(|slot| {
             let mut log = slot.log.lock().expect("lock poisoned");
             log.trim(&inner.limits, now_ms());
-            slot.sender.receiver_count() == 0 && log.entries.is_empty()
+            log.retired = slot.sender.receiver_count() == 0 && log.entries.is_empty();
+            log.retired
         });
         if free {
             channels.remove(&self.channel);
@@ -360,6 +456,98 @@ fn now_ms() -> u64 {
 /// Sweeps run at most every quarter of the history's age, and at least every minute.
 fn sweep_interval_ms(limits: &HistoryLimits) -> u64 {
     (limits.max_age.as_millis() as u64 / 4).clamp(1_000, 60_000)
+}
+
+/// The idempotency keys remembered, per channel, each with its message's id and when it
+/// expires (ms since the epoch); indexed by expiry, to drop the expired and, at the
+/// maximum, the closest to expiring.
+struct IdempotencyKeys {
+    max: usize,
+    channels: HashMap<Arc<str>, ChannelKeys>,
+    by_expiry: BTreeSet<(u64, Arc<str>, Arc<str>)>,
+}
+
+/// A channel's keys: each with its message's id and when it expires.
+type ChannelKeys = HashMap<Arc<str>, (MessageId, u64)>;
+
+impl IdempotencyKeys {
+    fn new(max: usize) -> Self {
+        IdempotencyKeys {
+            max,
+            channels: HashMap::new(),
+            by_expiry: BTreeSet::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.by_expiry.len()
+    }
+
+    /// The id of the message published with `key` on `channel`, unless expired.
+    fn get(&self, channel: &str, key: &str, now: u64) -> Option<MessageId> {
+        let (id, expires) = self.channels.get(channel)?.get(key)?;
+        (*expires > now).then_some(*id)
+    }
+
+    /// Remembers `key` of `channel` until `expires`, replacing an expired entry.
+    fn insert(&mut self, channel: Arc<str>, key: &str, id: MessageId, expires: u64, now: u64) {
+        self.remove(&channel, key);
+        self.purge(now);
+        while self.len() >= self.max {
+            let Some((_, channel, key)) = self.by_expiry.pop_first() else {
+                break;
+            };
+            tracing::warn!(
+                %channel,
+                %key,
+                max = self.max,
+                "forgetting an idempotency key before it expires: the in-memory transport holds its maximum"
+            );
+            self.forget(&channel, &key);
+        }
+        let key: Arc<str> = key.into();
+        self.by_expiry.insert((expires, channel.clone(), key.clone()));
+        self.channels
+            .entry(channel)
+            .or_default()
+            .insert(key, (id, expires));
+    }
+
+    /// Drops every key expired at `now`.
+    fn purge(&mut self, now: u64) {
+        while self
+            .by_expiry
+            .first()
+            .is_some_and(|(expires, _, _)| *expires <= now)
+        {
+            let (_, channel, key) = self.by_expiry.pop_first().expect("checked above");
+            self.forget(&channel, &key);
+        }
+    }
+
+    /// Drops `key` of `channel`, if remembered.
+    fn remove(&mut self, channel: &str, key: &str) {
+        let Some((_, expires)) = self.channels.get(channel).and_then(|keys| keys.get(key)).copied() else {
+            return;
+        };
+        let (channel, key) = self.forget(channel, key).expect("checked above");
+        self.by_expiry.remove(&(expires, channel, key));
+    }
+
+    /// Drops `key` of `channel` from the per-channel maps (not from the index); returns
+    /// the names as they were held.
+    fn forget(&mut self, channel: &str, key: &str) -> Option<(Arc<str>, Arc<str>)> {
+        let (held_channel, keys) = self.channels.get_key_value(channel)?;
+        let held_channel = held_channel.clone();
+        let (held_key, _) = keys.get_key_value(key)?;
+        let held_key = held_key.clone();
+        let keys = self.channels.get_mut(channel)?;
+        keys.remove(key);
+        if keys.is_empty() {
+            self.channels.remove(channel);
+        }
+        Some((held_channel, held_key))
+    }
 }
 
 /// Issues `<milliseconds>-<sequence>` ids that always increase.
@@ -390,6 +578,77 @@ impl IdGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn delivery(channel: &str) -> Delivery {
+        Delivery::new(realtime_core::Envelope::new(
+            channel,
+            "status",
+            serde_json::json!({}),
+        ))
+    }
+
+    fn publish_once(transport: &MemoryTransport, channel: &str, key: &str, ttl: Duration) -> Published {
+        futures::executor::block_on(transport.publish_once(delivery(channel), key, ttl)).unwrap()
+    }
+
+    #[test]
+    fn keys_are_remembered_per_channel_until_they_expire() {
+        let transport = MemoryTransport::new();
+        let hour = Duration::from_secs(3600);
+        let first = publish_once(&transport, "a", "k", hour);
+        assert!(!first.duplicate);
+        assert_eq!(
+            publish_once(&transport, "a", "k", hour),
+            Published::duplicate_of(first.id)
+        );
+        assert!(
+            !publish_once(&transport, "b", "k", hour).duplicate,
+            "another channel"
+        );
+        assert_eq!(transport.idempotency_key_count(), 2);
+
+        let short = publish_once(&transport, "a", "short", Duration::from_millis(1));
+        std::thread::sleep(Duration::from_millis(5));
+        let again = publish_once(&transport, "a", "short", hour);
+        assert!(
+            !again.duplicate && again.id > short.id,
+            "an expired key publishes again"
+        );
+        assert_eq!(
+            transport.idempotency_key_count(),
+            3,
+            "the expired entry was replaced"
+        );
+    }
+
+    #[test]
+    fn keys_outlive_their_channel_and_are_bounded() {
+        let transport = MemoryTransport::builder().max_idempotency_keys(3).build();
+        let hour = Duration::from_secs(3600);
+        for i in 0..5 {
+            publish_once(&transport, "a", &format!("k{i}"), hour + Duration::from_secs(i));
+        }
+        assert_eq!(transport.idempotency_key_count(), 3, "bounded");
+        // The keys closest to expiring were forgotten first: k0 and k1.
+        assert!(!publish_once(&transport, "a", "k0", hour).duplicate);
+        assert!(publish_once(&transport, "a", "k4", hour).duplicate);
+
+        // Expired keys are dropped by the sweep; a channel is freed without its keys.
+        let transport = MemoryTransport::new();
+        let kept = publish_once(&transport, "c", "k", hour);
+        publish_once(&transport, "c", "gone", Duration::from_millis(1));
+        transport.inner.sweep(now_ms() + 10 * 60 * 1000);
+        assert_eq!(transport.channel_count(), 0, "the channel's history aged out");
+        assert_eq!(
+            transport.idempotency_key_count(),
+            1,
+            "only the expired key was dropped"
+        );
+        assert_eq!(
+            publish_once(&transport, "c", "k", hour),
+            Published::duplicate_of(kept.id)
+        );
+    }
 
     #[test]
     fn ids_always_increase() {

@@ -2,14 +2,22 @@
 
 use std::future::{Future, IntoFuture};
 use std::io;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use realtime_core::{Channel, MessageId, MessageKind, Payload, Topic};
 use serde_json::Value;
 
-use crate::{PublishError, Realtime};
+use crate::{PublishError, Published, Realtime};
 
-/// Metadata a publish may carry besides the data.
+/// The longest an idempotency key may be, in bytes.
+///
+/// ```
+/// assert_eq!(realtime_runtime::MAX_IDEMPOTENCY_KEY_BYTES, 255);
+/// ```
+pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
+
+/// Metadata a publish may carry besides the data, and how to publish it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishOptions {
     /// The message kind (default `data`).
@@ -18,9 +26,33 @@ pub struct PublishOptions {
     pub run_id: Option<String>,
     /// The function that publishes.
     pub fn_id: Option<String>,
+    /// Publish at most once per this key on the channel ([`Publish::idempotency_key`]):
+    /// 1 to 255 visible ASCII characters (`!` to `~`).
+    pub idempotency_key: Option<String>,
+    /// How long the key is remembered, if not the handle's
+    /// ([`RealtimeBuilder::idempotency_ttl`](crate::RealtimeBuilder::idempotency_ttl)).
+    pub idempotency_ttl: Option<Duration>,
+}
+
+/// Checks an idempotency key: 1 to [`MAX_IDEMPOTENCY_KEY_BYTES`] visible ASCII characters.
+pub(crate) fn check_idempotency_key(key: &str) -> Result<(), PublishError> {
+    let reason = if key.is_empty() {
+        "it is empty"
+    } else if key.len() > MAX_IDEMPOTENCY_KEY_BYTES {
+        "it is longer than 255 bytes"
+    } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        "it holds a character outside visible ASCII (`!` to `~`)"
+    } else {
+        return Ok(());
+    };
+    Err(PublishError::InvalidIdempotencyKey { reason })
 }
 
 /// A typed publish, ready to be awaited.
+///
+/// Awaiting it gives the message's id. With an [idempotency key](Publish::idempotency_key),
+/// [`Publish::outcome`] also tells whether the message was sent now or by an earlier
+/// publish with the same key.
 ///
 /// ```no_run
 /// # async fn demo<C: realtime_core::Channel>(rt: realtime_runtime::Realtime, topic: realtime_core::Topic<C, String>) {
@@ -55,6 +87,66 @@ impl<'a, C: Channel, T: Payload> Publish<'a, C, T> {
     pub fn fn_id(mut self, fn_id: impl Into<String>) -> Self {
         self.options.fn_id = Some(fn_id.into());
         self
+    }
+
+    /// Publishes at most once per `key` on this channel: the durable publish of a job
+    /// that may be retried (a key such as `<run id>:<step id>`).
+    ///
+    /// The first publish with a key sends the message; while the key is remembered
+    /// ([`Publish::idempotency_ttl`], by default the handle's, 24 hours), another publish
+    /// with it on the same channel — a retry, in this process or another sharing the
+    /// transport — sends nothing and returns the first message's id. Only the key is
+    /// compared: a retry with other data or another topic is still a duplicate. Keys are
+    /// 1 to 255 visible ASCII characters (`!` to `~`); another refuses the publish with
+    /// [`PublishError::InvalidIdempotencyKey`].
+    ///
+    /// ```no_run
+    /// # async fn demo<C: realtime_core::Channel>(rt: realtime_runtime::Realtime, topic: realtime_core::Topic<C, String>) -> Result<(), realtime_runtime::PublishError> {
+    /// let first = rt.publish(topic.clone(), "done".to_owned()).idempotency_key("run-1:done").await?;
+    /// let again = rt.publish(topic, "done".to_owned()).idempotency_key("run-1:done").await?;
+    /// assert_eq!(first, again); // sent once
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.options.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// How long this publish's idempotency key is remembered, counted from the first
+    /// publish with it (default: the handle's,
+    /// [`RealtimeBuilder::idempotency_ttl`](crate::RealtimeBuilder::idempotency_ttl)).
+    pub fn idempotency_ttl(mut self, ttl: Duration) -> Self {
+        self.options.idempotency_ttl = Some(ttl);
+        self
+    }
+
+    /// Publishes, and tells whether the message was sent now or, for a duplicate of an
+    /// earlier publish with the same [idempotency key](Publish::idempotency_key), before.
+    ///
+    /// ```no_run
+    /// # async fn demo<C: realtime_core::Channel>(rt: realtime_runtime::Realtime, topic: realtime_core::Topic<C, String>) -> Result<(), realtime_runtime::PublishError> {
+    /// let outcome = rt.publish(topic, "done".to_owned()).idempotency_key("run-1:done").outcome().await?;
+    /// if outcome.duplicate {
+    ///     println!("already published as {}", outcome.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn outcome(self) -> BoxFuture<'a, Result<Published, PublishError>> {
+        let Publish {
+            realtime,
+            topic,
+            data,
+            options,
+        } = self;
+        let data = serde_json::to_value(&data).map_err(PublishError::Serialize);
+        Box::pin(async move {
+            let spec = topic.spec();
+            realtime
+                .publish_json_outcome(topic.channel(), spec.name(), data?, Some(spec), options)
+                .await
+        })
     }
 }
 
@@ -107,6 +199,24 @@ pub(crate) fn json_size(value: &Value) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        for good in ["k", "run-1:done", "~!\"#", &"x".repeat(255)] {
+            assert!(check_idempotency_key(good).is_ok(), "{good}");
+        }
+        for bad in ["", " ", "a b", "é", "tab\t", &"x".repeat(256)] {
+            assert!(
+                matches!(
+                    check_idempotency_key(bad),
+                    Err(PublishError::InvalidIdempotencyKey { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
     #[test]
     fn json_size_counts_compact_bytes() {
         let value = serde_json::json!({"a": [1, 2, "x"]});

@@ -8,6 +8,9 @@
 //! same way for every transport: replay from history, then live, deduplicated by id at
 //! the seam; a subscriber whose buffer overflowed recovers from history; whatever history
 //! can no longer provide is reported as a [`ContinuityLost`] item.
+//!
+//! A transport also publishes *at most once per idempotency key*
+//! ([`Transport::publish_once`]): the durable publish of a job that may be retried.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -15,6 +18,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
@@ -35,6 +39,30 @@ pub trait Transport: Send + Sync + 'static {
     /// assigns the id (replacing any in the envelope); ids increase within a channel.
     fn publish(&self, delivery: Delivery) -> BoxFuture<'_, Result<MessageId, TransportError>>;
 
+    /// Publishes a delivery unless its channel already had a publish with idempotency
+    /// key `key` in the last `ttl`: the durable publish of a job that may be retried.
+    ///
+    /// The first publish with a key is sent as by [`Transport::publish`], and the key is
+    /// remembered with its message's id for `ttl` (counted from that publish; later
+    /// duplicates do not extend it; a zero `ttl` counts as 1 ms). While it is remembered,
+    /// a publish with the same key on the same channel sends nothing and returns that
+    /// first id, with [`Published::duplicate`] set. Looking the key up, publishing and
+    /// remembering the key are one atomic step, so of concurrent publishes with one key
+    /// (through any handle or node sharing the back end) exactly one is sent.
+    ///
+    /// - Keys are scoped per channel: the same key on two channels is two keys.
+    /// - Only the key is compared, never the topic or the data: a retried job whose data
+    ///   differs (a timestamp, a model's output) still sends nothing new.
+    /// - A key is remembered only once its message is published: a publish that failed
+    ///   can be retried with the same key. So can one whose outcome is unknown (a
+    ///   timeout): it is sent at most once either way.
+    fn publish_once<'a>(
+        &'a self,
+        delivery: Delivery,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Published, TransportError>>;
+
     /// Opens a live feed of a channel by concrete name. The feed carries every message
     /// published after this call returns (once the back end has confirmed the
     /// subscription), each with an id greater than [`LiveFeed::after`].
@@ -50,6 +78,37 @@ pub trait Transport: Send + Sync + 'static {
 
     /// A short name for logs and metrics, e.g. `memory`.
     fn kind(&self) -> &'static str;
+}
+
+/// The outcome of a publish: the id of the message, and whether an earlier publish with
+/// the same idempotency key had already sent it.
+///
+/// ```
+/// use realtime_core::MessageId;
+/// use realtime_runtime::Published;
+/// let first = Published { id: MessageId::new(17, 0), duplicate: false };
+/// assert_eq!(first, Published::sent(MessageId::new(17, 0)));
+/// assert!(Published::duplicate_of(first.id).duplicate);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Published {
+    /// The id of the message: the new one, or for a duplicate the first publish's.
+    pub id: MessageId,
+    /// The idempotency key had already been published on this channel: nothing new was
+    /// sent, and [`Published::id`] is the first message's id.
+    pub duplicate: bool,
+}
+
+impl Published {
+    /// A message just sent with id `id`.
+    pub fn sent(id: MessageId) -> Self {
+        Published { id, duplicate: false }
+    }
+
+    /// A duplicate of the message with id `id`: nothing was sent.
+    pub fn duplicate_of(id: MessageId) -> Self {
+        Published { id, duplicate: true }
+    }
 }
 
 /// What a dropped subscription leaves behind: a transport's guard, dropped with the last

@@ -240,6 +240,34 @@ impl TestGateway {
         .await
     }
 
+    /// `POST /v1/realtime/publish?<query>` with a JSON `body`, authenticated by
+    /// `credential`, with extra `headers` (a name given twice is sent twice); the answer
+    /// and its headers.
+    pub async fn publish_with_headers(
+        &self,
+        credential: Option<&str>,
+        query: &str,
+        body: impl Into<reqwest::Body>,
+        headers: &[(&str, reqwest::header::HeaderValue)],
+    ) -> (Reply, reqwest::header::HeaderMap) {
+        let mut request = self
+            .http
+            .post(self.url(&format!("/v1/realtime/publish?{query}")))
+            .header("content-type", "application/json")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value.clone());
+        }
+        if let Some(credential) = credential {
+            request = request.bearer_auth(credential);
+        }
+        let response = guard("the publish route", request.send())
+            .await
+            .expect("send a publish");
+        let headers = response.headers().clone();
+        (Reply::read(response).await, headers)
+    }
+
     /// `GET <path>`.
     pub async fn get(&self, path: &str) -> Reply {
         let response = guard(path, self.http.get(self.url(path)).send())

@@ -87,6 +87,10 @@ impl From<PublishError> for ApiError {
                 "invalid_channel_name",
                 format!("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`"),
             ),
+            PublishError::InvalidIdempotencyKey { reason } => Self::bad_request(
+                "invalid_idempotency_key",
+                format!("the `Idempotency-Key` header is invalid: {reason}"),
+            ),
             other => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "transport_error",

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use realtime_core::TopicSpec;
 use serde::Deserialize;
@@ -14,10 +14,16 @@ use serde_json::{json, Value};
 use super::auth::{first, parse_query, PublishGrant};
 use super::error::ApiError;
 use super::GatewayState;
+use crate::publish::check_idempotency_key;
 use crate::PublishOptions;
 
 /// The most a token request body may hold.
 const MAX_TOKEN_REQUEST_BYTES: usize = 64 * 1024;
+
+/// The request header making a publish idempotent.
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// The response header of a publish that repeated an earlier one's idempotency key.
+const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// One topic of a token request, as the reference SDKs send it.
 #[derive(Debug, Deserialize)]
@@ -79,12 +85,18 @@ pub(crate) async fn mint_token(
 
 /// `POST /v1/realtime/publish?channel=&topic=[&run_id=][&fn_id=]` with the JSON payload as
 /// the body, authenticated by the signing key or a publish token. Answers `200 {"id": "..."}`.
+///
+/// With an `Idempotency-Key` header, the publish is sent at most once per key on the
+/// channel ([`Transport::publish_once`](crate::Transport::publish_once)): a repeat answers
+/// `200` with the first message's id and `Idempotent-Replayed: true`, and sends nothing,
+/// whatever its body (once valid). A key that is not 1 to 255 visible ASCII characters,
+/// or several such headers, is `400 invalid_idempotency_key`.
 pub(crate) async fn publish(
     State(state): State<Arc<GatewayState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let grant = state.authorize_publish(&headers)?;
     let query = parse_query(query.as_deref())?;
     let channel = first(&query, "channel")
@@ -104,6 +116,7 @@ pub(crate) async fn publish(
             api
         })?;
     }
+    let idempotency_key = idempotency_key(&state, &headers)?;
     let is_stream = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -143,11 +156,12 @@ pub(crate) async fn publish(
         fn_id: first(&query, "fn_id")
             .filter(|v| !v.is_empty())
             .map(str::to_owned),
+        idempotency_key,
         ..PublishOptions::default()
     };
-    let id = state
+    let published = state
         .realtime
-        .publish_json(channel, topic, data, spec, options)
+        .publish_json_outcome(channel, topic, data, spec, options)
         .await
         .map_err(|err| {
             let api = ApiError::from(err);
@@ -157,8 +171,41 @@ pub(crate) async fn publish(
             }
             api
         })?;
-    state.metrics.published();
-    Ok(Json(json!({ "id": id })))
+    let mut response = Json(json!({ "id": published.id })).into_response();
+    if published.duplicate {
+        response
+            .headers_mut()
+            .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    } else {
+        state.metrics.published();
+    }
+    Ok(response)
+}
+
+/// The `Idempotency-Key` header's value, if there is one, checked.
+fn idempotency_key(state: &GatewayState, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let refuse = |reason: &str| {
+        state.metrics.rejected("invalid_idempotency_key");
+        ApiError::bad_request(
+            "invalid_idempotency_key",
+            format!("the `Idempotency-Key` header is invalid: {reason}"),
+        )
+    };
+    let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(refuse("it is given more than once"));
+    }
+    let key = value
+        .to_str()
+        .map_err(|_| refuse("it holds a character outside visible ASCII (`!` to `~`)"))?;
+    match check_idempotency_key(key) {
+        Ok(()) => Ok(Some(key.to_owned())),
+        Err(crate::PublishError::InvalidIdempotencyKey { reason }) => Err(refuse(reason)),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// `GET /healthz`.

@@ -231,7 +231,9 @@ impl Gateway {
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 header::HeaderName::from_static("last-event-id"),
+                header::HeaderName::from_static("idempotency-key"),
             ])
+            .expose_headers([header::HeaderName::from_static("idempotent-replayed")])
             .allow_origin(if self.state.allowed_origins.is_empty() {
                 AllowOrigin::any()
             } else {

@@ -116,8 +116,9 @@ impl RedisTransportBuilder {
 
     /// The prefix of the transport's Redis keys and pub/sub channels (default
     /// `realtime:`). A channel `c` is stored in the stream `<prefix>stream:c` and
-    /// announced on the pub/sub channel `<prefix>chan:c`. Nodes that should share
-    /// channels must use the same prefix.
+    /// announced on the pub/sub channel `<prefix>chan:c`; its idempotency key `k` is
+    /// `<prefix>idem:{<prefix>stream:c}:k`. Nodes that should share channels must use the
+    /// same prefix.
     ///
     /// ```
     /// let builder = realtime_runtime::redis::RedisTransport::builder("redis://127.0.0.1:6379").key_prefix("app1:");
@@ -195,6 +196,16 @@ impl Keys {
         format!("{}{channel}", self.pubsub_prefix)
     }
 
+    /// The key remembering idempotency key `key` of the channel:
+    /// `<prefix>idem:{<prefix>stream:<channel>}:<key>`.
+    ///
+    /// Channel names hold no `}`, so the name is unambiguous whatever the key holds. The
+    /// braces make the stream's name the key's Redis Cluster hash tag: with a prefix
+    /// without braces, the key lives in the stream's slot, as a script's keys must.
+    pub(super) fn idempotency(&self, channel: &str, key: &str) -> String {
+        format!("{}idem:{{{}}}:{key}", self.prefix, self.stream(channel))
+    }
+
     /// The channel a pub/sub channel name announces, if it is one of ours.
     pub(super) fn channel_of<'a>(&self, pubsub: &'a str) -> Option<&'a str> {
         pubsub.strip_prefix(self.pubsub_prefix.as_str())
@@ -212,5 +223,11 @@ mod tests {
         assert_eq!(keys.pubsub("pipeline:abc"), "app:chan:pipeline:abc");
         assert_eq!(keys.channel_of("app:chan:pipeline:abc"), Some("pipeline:abc"));
         assert_eq!(keys.channel_of("other:chan:pipeline:abc"), None);
+        assert_eq!(
+            keys.idempotency("pipeline:abc", "run-1:done"),
+            "app:idem:{app:stream:pipeline:abc}:run-1:done"
+        );
+        // The channel `a` with key `b:c` and the channel `a:b` with key `c` differ.
+        assert_ne!(keys.idempotency("a", "b:c"), keys.idempotency("a:b", "c"));
     }
 }

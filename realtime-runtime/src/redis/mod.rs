@@ -8,6 +8,12 @@
 //!   refresh the key's expiry to the history's age (so idle channels vanish), `PUBLISH`
 //!   `<id>\n<envelope JSON>`. Being atomic, the announcements of a channel are in id
 //!   order on every node.
+//! - **Publishing once** ([`Transport::publish_once`]) runs the same steps in another
+//!   script, after a `GET` of the idempotency key `<prefix>idem:{<prefix>stream:c}:<key>`:
+//!   if it holds an id, the script returns it and sends nothing; otherwise it publishes
+//!   and `SET`s the key to the new id with the time to live (`PX`). Atomic, so of nodes
+//!   racing with one key, one publishes; the key outlives the channel's history, and
+//!   survives a Redis restart as far as Redis persists its data.
 //! - **Subscribing**: each node holds one pub/sub connection for all its local
 //!   subscriptions, subscribing a channel with its first local subscriber and
 //!   unsubscribing with its last. It forwards each announced message once, in id order,
@@ -66,7 +72,7 @@ use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use futures::future::BoxFuture;
 use realtime_core::MessageId;
 
-use crate::{Delivery, History, HistoryLimits, LiveFeed, Transport, TransportError};
+use crate::{Delivery, History, HistoryLimits, LiveFeed, Published, Transport, TransportError};
 
 pub use config::{RedisTransportBuilder, DEFAULT_CAPACITY, DEFAULT_COMMAND_TIMEOUT, DEFAULT_KEY_PREFIX};
 
@@ -74,7 +80,7 @@ use config::Settings;
 use history::StreamState;
 use link::Link;
 use node::NodeHandle;
-use scripts::Scripts;
+use scripts::{Publishing, Scripts};
 
 /// The Redis transport. Cheap to clone: clones share the connections and the node.
 ///
@@ -249,15 +255,42 @@ impl Context {
     async fn publish(&self, delivery: &Delivery) -> Result<MessageId, TransportError> {
         let channel = delivery.envelope().channel.as_str();
         let keys = &self.settings.keys;
+        let (stream, pubsub) = (keys.stream(channel), keys.pubsub(channel));
         let mut conn = self.commands();
-        self.bounded(self.scripts.publish(
+        self.bounded(
+            self.scripts
+                .publish(&mut conn, self.publishing(&stream, &pubsub, delivery)),
+        )
+        .await
+    }
+
+    async fn publish_once(
+        &self,
+        delivery: &Delivery,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Published, TransportError> {
+        let channel = delivery.envelope().channel.as_str();
+        let keys = &self.settings.keys;
+        let (stream, pubsub) = (keys.stream(channel), keys.pubsub(channel));
+        let idempotency = keys.idempotency(channel, key);
+        let mut conn = self.commands();
+        self.bounded(self.scripts.publish_once(
             &mut conn,
-            &keys.stream(channel),
-            &keys.pubsub(channel),
-            delivery.json(),
-            &self.settings.history,
+            self.publishing(&stream, &pubsub, delivery),
+            &idempotency,
+            ttl,
         ))
         .await
+    }
+
+    fn publishing<'a>(&'a self, stream: &'a str, pubsub: &'a str, delivery: &'a Delivery) -> Publishing<'a> {
+        Publishing {
+            stream,
+            pubsub,
+            json: delivery.json(),
+            limits: &self.settings.history,
+        }
     }
 
     /// The channel's stream (with its entries after `after`, if given), `None` if the
@@ -284,6 +317,15 @@ impl Context {
 impl Transport for RedisTransport {
     fn publish(&self, delivery: Delivery) -> BoxFuture<'_, Result<MessageId, TransportError>> {
         Box::pin(async move { self.inner.ctx.publish(&delivery).await })
+    }
+
+    fn publish_once<'a>(
+        &'a self,
+        delivery: Delivery,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Published, TransportError>> {
+        Box::pin(async move { self.inner.ctx.publish_once(&delivery, key, ttl).await })
     }
 
     fn subscribe<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, Result<LiveFeed, TransportError>> {
