@@ -22,10 +22,11 @@ export function freePort() {
 
 /**
  * Runs `realtime serve --addr 127.0.0.1:<port> ...args` and resolves once it listens.
- * Returns { url, port, stop(), output() }. `env` adds environment variables.
+ * Returns { url, port, stop(), output() }. `env` adds environment variables; `port` picks the
+ * port (a free one by default), e.g. to restart a gateway where it was.
  */
-export async function startGateway(args = [], env = {}) {
-  const port = await freePort();
+export async function startGateway(args = [], env = {}, port = undefined) {
+  port = port ?? (await freePort());
   const bin = process.env.REALTIME_BIN || defaultBin;
   const child = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, ...args], {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn", ...env },
