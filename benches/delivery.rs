@@ -21,20 +21,17 @@
 
 use std::future::IntoFuture;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use futures::StreamExt;
-use realtime::{channel, Channel, Realtime, Subscription, Topic};
-use serde::{Deserialize, Serialize};
-use tokio::runtime::Runtime;
-use tokio::sync::{broadcast, Notify};
+use realtime::{channel, Channel, Realtime, Topic};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-/// Messages published per iteration.
-const MESSAGES_PER_ITER: usize = 100;
+use support::{realtime_subscriber, runtime, status, stop_all, BatchDone, Status, MESSAGES_PER_ITER};
 
 /// Subscriber counts measured.
 const SUBSCRIBERS: [usize; 3] = [1, 100, 1_000];
@@ -42,24 +39,6 @@ const SUBSCRIBERS: [usize; 3] = [1, 100, 1_000];
 /// Buffer of the baseline broadcast channel: the in-memory transport's default, so that
 /// neither side can lag on a 100-message batch.
 const BROADCAST_CAPACITY: usize = 1024;
-
-/// A realistic progress message: 58 bytes of text, an optional step, a bounded number.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-struct Status {
-    message: String,
-    step: Option<String>,
-    /// Percent done.
-    #[schemars(range(max = 100))]
-    percent: u8,
-}
-
-fn status(seq: usize) -> Status {
-    Status {
-        message: "Embedding documents: batch 412 of 1,280 indexed, 3 retries".to_owned(),
-        step: Some("embed".to_owned()),
-        percent: (seq % 101) as u8,
-    }
-}
 
 #[channel(name = "bench:<run_id>")]
 struct Progress {
@@ -75,21 +54,6 @@ struct ProgressUnchecked {
     /// Progress of the run, typed only.
     #[topic(validate = false)]
     status: Status,
-}
-
-/// How many subscribers have yet to receive the whole batch; the last one wakes the
-/// publisher. Shared by every case so the signal costs the same everywhere.
-struct BatchDone {
-    pending: AtomicUsize,
-    all_received: Notify,
-}
-
-impl BatchDone {
-    fn received_batch(&self) {
-        if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.all_received.notify_one();
-        }
-    }
 }
 
 enum Publisher {
@@ -132,10 +96,7 @@ impl Case {
 
 impl Fanout {
     async fn start(case: Case, subscribers: usize) -> Fanout {
-        let done = Arc::new(BatchDone {
-            pending: AtomicUsize::new(0),
-            all_received: Notify::new(),
-        });
+        let done = BatchDone::new();
         let mut tasks = Vec::with_capacity(subscribers);
         let publisher = match case {
             Case::Broadcast => {
@@ -179,7 +140,7 @@ impl Fanout {
     async fn run(self: Arc<Self>, iters: u64) -> Duration {
         let started = Instant::now();
         for _ in 0..iters {
-            self.done.pending.store(self.subscribers, Ordering::Release);
+            self.done.expect(self.subscribers);
             for seq in 0..MESSAGES_PER_ITER {
                 match &self.publisher {
                     Publisher::Broadcast(sender) => {
@@ -203,14 +164,7 @@ impl Fanout {
     /// Stops every subscriber and waits until they are gone, so the next case starts on a
     /// quiet runtime.
     async fn stop(self) {
-        // Realtime subscriptions never end on their own (the transport keeps their
-        // channel open), so every case stops its subscribers the same way.
-        for task in &self.tasks {
-            task.abort();
-        }
-        for task in self.tasks {
-            let _ = task.await;
-        }
+        stop_all(self.tasks).await;
     }
 }
 
@@ -220,10 +174,7 @@ async fn broadcast_subscriber(mut rx: broadcast::Receiver<Arc<Status>>, done: Ar
         match rx.recv().await {
             Ok(status) => {
                 black_box(&*status);
-                received += 1;
-                if received % MESSAGES_PER_ITER == 0 {
-                    done.received_batch();
-                }
+                done.count(&mut received);
             }
             Err(broadcast::error::RecvError::Closed) => return,
             Err(broadcast::error::RecvError::Lagged(missed)) => {
@@ -231,26 +182,6 @@ async fn broadcast_subscriber(mut rx: broadcast::Receiver<Arc<Status>>, done: Ar
             }
         }
     }
-}
-
-async fn realtime_subscriber<C: Channel>(mut sub: Subscription<C>, done: Arc<BatchDone>) {
-    let mut received = 0usize;
-    while let Some(item) = sub.next().await {
-        let message = item.expect("no lag and no invalid data in the benchmark");
-        black_box(&message);
-        received += 1;
-        if received % MESSAGES_PER_ITER == 0 {
-            done.received_batch();
-        }
-    }
-}
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 fn fanout(c: &mut Criterion) {

@@ -23,38 +23,18 @@
 //! `python3 scripts/bench-table.py` prints the table with ratios to the baseline.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use futures::future::join_all;
 use futures::StreamExt;
-use realtime::{channel, Channel, Realtime, RedisTransport, Subscription, Topic};
-use serde::{Deserialize, Serialize};
-use tokio::runtime::Runtime;
-use tokio::sync::Notify;
+use realtime::{channel, Realtime, RedisTransport, Topic};
 use tokio::task::JoinHandle;
 
-/// Messages published per iteration.
-const MESSAGES_PER_ITER: usize = 100;
-
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-struct Status {
-    message: String,
-    step: Option<String>,
-    /// Percent done.
-    #[schemars(range(max = 100))]
-    percent: u8,
-}
-
-fn status(seq: usize) -> Status {
-    Status {
-        message: "Embedding documents: batch 412 of 1,280 indexed, 3 retries".to_owned(),
-        step: Some("embed".to_owned()),
-        percent: (seq % 101) as u8,
-    }
-}
+use support::{realtime_subscriber, runtime, status, stop_all, BatchDone, Status, MESSAGES_PER_ITER};
 
 #[channel(name = "bench-redis:<run_id>")]
 struct Progress {
@@ -62,21 +42,6 @@ struct Progress {
     /// Progress of the run, checked against its schema.
     #[topic]
     status: Status,
-}
-
-/// How many subscribers have yet to receive the whole batch; the last one wakes the
-/// publisher.
-struct BatchDone {
-    pending: AtomicUsize,
-    all_received: Notify,
-}
-
-impl BatchDone {
-    fn received_batch(&self) {
-        if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.all_received.notify_one();
-        }
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -131,10 +96,7 @@ impl Fixture {
         let channel = unique("raw");
         let mut pubsub = client.get_async_pubsub().await.expect("a pub/sub connection");
         pubsub.subscribe(&channel).await.expect("SUBSCRIBE");
-        let done = Arc::new(BatchDone {
-            pending: AtomicUsize::new(0),
-            all_received: Notify::new(),
-        });
+        let done = BatchDone::new();
         let task = tokio::spawn({
             let done = done.clone();
             async move {
@@ -144,10 +106,7 @@ impl Fixture {
                     let value: serde_json::Value =
                         serde_json::from_slice(message.get_payload_bytes()).expect("JSON");
                     black_box(value);
-                    received += 1;
-                    if received % MESSAGES_PER_ITER == 0 {
-                        done.received_batch();
-                    }
+                    done.count(&mut received);
                 }
             }
         });
@@ -167,14 +126,11 @@ impl Fixture {
             .expect("a Redis server at REALTIME_TEST_REDIS_URL");
         let rt = Realtime::new(transport);
         let channel = Progress::new("run-1");
-        let done = Arc::new(BatchDone {
-            pending: AtomicUsize::new(0),
-            all_received: Notify::new(),
-        });
+        let done = BatchDone::new();
         let mut tasks = Vec::new();
         for _ in 0..subscribers {
             let sub = rt.subscribe(&channel).await.expect("subscribe");
-            tasks.push(tokio::spawn(subscriber(sub, done.clone())));
+            tasks.push(tokio::spawn(realtime_subscriber(sub, done.clone())));
         }
         Fixture {
             subscribers,
@@ -205,7 +161,7 @@ impl Fixture {
     async fn run(self: Arc<Self>, mode: Mode, iters: u64) -> Duration {
         let started = Instant::now();
         for _ in 0..iters {
-            self.done.pending.store(self.subscribers, Ordering::Release);
+            self.done.expect(self.subscribers);
             match mode {
                 Mode::Sequential => {
                     for seq in 0..MESSAGES_PER_ITER {
@@ -222,33 +178,8 @@ impl Fixture {
     }
 
     async fn stop(self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-        for task in self.tasks {
-            let _ = task.await;
-        }
+        stop_all(self.tasks).await;
     }
-}
-
-async fn subscriber<C: Channel>(mut sub: Subscription<C>, done: Arc<BatchDone>) {
-    let mut received = 0usize;
-    while let Some(item) = sub.next().await {
-        let message = item.expect("no lost continuity and no invalid data in the benchmark");
-        black_box(&message);
-        received += 1;
-        if received % MESSAGES_PER_ITER == 0 {
-            done.received_batch();
-        }
-    }
-}
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 fn redis_cases(c: &mut Criterion) {

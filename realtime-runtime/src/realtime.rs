@@ -100,11 +100,10 @@ impl Realtime {
         spec: Option<&'static TopicSpec>,
         options: PublishOptions,
     ) -> Result<MessageId, PublishError> {
-        let (delivery, key, ttl) = self.prepare(channel, topic, data, spec, options)?;
-        Ok(match key {
-            None => self.inner.transport.publish(delivery).await?,
-            Some(key) => self.inner.transport.publish_once(delivery, &key, ttl).await?.id,
-        })
+        Ok(self
+            .publish_json_outcome(channel, topic, data, spec, options)
+            .await?
+            .id)
     }
 
     /// [`Realtime::publish_json`], telling whether the message was sent now or, for a
