@@ -26,15 +26,17 @@
 //! - **Same messages as in-process.** Each message is checked against its topic's schema
 //!   (unless switched off) and decoded into the channel's message enum; topics not chosen
 //!   are skipped. Order is the gateway's, which is publish order within the channel.
-//! - **Errors are items.** A lag, a problem the gateway reports, a message that fails
+//! - **Errors are items.** Lost continuity, a problem the gateway reports, a message that fails
 //!   validation or decoding, a lost connection: each is an error item
 //!   ([`ClientRecvError`]) and the stream goes on.
 //! - **Reconnection.** A lost connection is replaced after a wait ([`Backoff`]: exponential
 //!   with full jitter), with a fresh token from the [`TokenSource`], since tokens are
 //!   short-lived. A refused token during reconnection is reported and retried; on the
 //!   first connection it fails the subscribe call ([`ClientError::Rejected`]).
-//! - **At most once.** Messages published while disconnected are missed; resuming from the
-//!   last id ([`ClientSubscription::last_id`]) is not implemented yet.
+//! - **Resumption.** Each reconnection asks for the messages after the last one received
+//!   ([`ClientSubscription::last_id`], sent as `?since=`): those published while
+//!   disconnected arrive then, in order and once, while the gateway's history holds them;
+//!   otherwise a [`ClientRecvError::ContinuityLost`] item says so.
 //! - **No background task.** The connection is read when the stream is polled, and closed
 //!   when the subscription is dropped.
 //!

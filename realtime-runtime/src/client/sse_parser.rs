@@ -23,7 +23,7 @@ pub(crate) struct SseEvent {
     /// The last event id at dispatch, if one was ever set (and not reset by an empty `id:`).
     #[allow(
         dead_code,
-        reason = "for resumption with `Last-Event-ID`, not implemented yet"
+        reason = "the client resumes with `?since=` from the envelope's id; the field follows the SSE spec"
     )]
     pub(crate) id: Option<String>,
 }
