@@ -56,6 +56,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
                 PipelineMessage::Tokens(t) => println!("[{} #{}] token {:?}", msg.channel, msg.id, t.text),
+                PipelineMessage::Run(update) => {
+                    println!("[{} #{}] run {}", msg.channel, msg.id, update.status)
+                }
             }
         }
         Ok::<_, realtime::RecvError>(())

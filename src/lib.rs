@@ -42,6 +42,7 @@
 //! match msg.data {
 //!     PipelineMessage::Status(status) => assert_eq!(status.message, "Starting"),
 //!     PipelineMessage::Tokens(_) => unreachable!("not subscribed"),
+//!     PipelineMessage::Run(update) => println!("run {}", update.status),
 //! }
 //! # Ok(())
 //! # }
@@ -58,7 +59,9 @@
 //!   [`ChannelNameError`] for a name that does not fit or a parameter that does not parse;
 //! - one accessor per topic, `status()`, returning a [`Topic<Pipeline, Status>`];
 //! - `PipelineTopic`, a fieldless enum of the topics, and `PipelineMessage`, an enum of the
-//!   typed messages, one variant per topic (named in UpperCamelCase);
+//!   typed messages, one variant per topic (named in UpperCamelCase), and `Run` for run
+//!   lifecycle updates ([`RunUpdate`], published with [`Realtime::run`]; a topic cannot be
+//!   named `run`);
 //! - an implementation of [`Channel`], which exposes the pattern, the parameter names, the
 //!   topics and each topic's JSON Schema (2020-12, with doc comments as descriptions).
 //!
@@ -78,16 +81,16 @@ extern crate self as realtime;
 
 pub use realtime_core::{
     is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DecodeError, Envelope, Message,
-    MessageId, MessageKind, Payload, SchemaViolation, SigningKey, SubscriptionToken, TokenAuthority,
-    TokenClaims, TokenError, Topic, TopicKey, TopicSpec, Violation,
+    MessageId, MessageKind, Payload, RunStatus, RunUpdate, SchemaViolation, SigningKey, SubscriptionToken,
+    TokenAuthority, TokenClaims, TokenError, Topic, TopicKey, TopicSpec, Violation, RUN_TOPIC,
 };
 pub use realtime_macros::channel;
 pub use realtime_runtime::{
-    ContinuityLost, Delivery, FeedItem, GapCause, History, HistoryLimits, LiveFeed, MemoryTransport,
-    MemoryTransportBuilder, Publish, PublishError, PublishOptions, Published, Realtime, RealtimeBuilder,
-    RecvError, StartAt, SubscribeBuilder, SubscribeError, Subscription, SubscriptionGuard,
-    SubscriptionHandle, Transport, TransportError, TransportStream, DEFAULT_IDEMPOTENCY_TTL,
-    DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
+    ConnectionStatus, ContinuityLost, Delivery, FeedItem, GapCause, History, HistoryLimits, LiveFeed,
+    MemoryTransport, MemoryTransportBuilder, Publish, PublishError, PublishOptions, Published, Realtime,
+    RealtimeBuilder, RecvError, RunScope, StartAt, SubscribeBuilder, SubscribeError, SubscriberState,
+    Subscription, SubscriptionGuard, SubscriptionHandle, Transport, TransportError, TransportStream,
+    DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
 };
 pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 
@@ -122,7 +125,8 @@ pub mod __private {
     pub use realtime_core::__inventory as inventory;
     pub use realtime_core::__schema_for as schema_for;
     pub use realtime_core::{
-        Channel, ChannelNameError, ChannelPattern, DecodeError, Payload, Topic, TopicKey, TopicSpec,
+        Channel, ChannelNameError, ChannelPattern, DecodeError, Payload, RunUpdate, Topic, TopicKey,
+        TopicSpec, RUN_TOPIC,
     };
     pub use realtime_core::{ChannelDescriptor, ChannelRegistration};
     pub use serde;

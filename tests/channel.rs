@@ -319,20 +319,57 @@ fn topic_accessors_carry_channel_and_key() {
 fn message_knows_its_topic() {
     assert_eq!(
         PipelineMessage::Status(status("hi")).topic(),
-        PipelineTopic::Status
+        Some(PipelineTopic::Status)
     );
-    assert_eq!(PipelineMessage::Tokens(token("t")).topic(), PipelineTopic::Tokens);
+    assert_eq!(
+        PipelineMessage::Tokens(token("t")).topic(),
+        Some(PipelineTopic::Tokens)
+    );
     let progress = Progress {
         percent: 1,
         label: "a".into(),
     };
     assert_eq!(
         PipelineMessage::Progress(progress.clone()).topic(),
-        PipelineTopic::Progress
+        Some(PipelineTopic::Progress)
     );
     assert_eq!(
         PipelineMessage::ProgressUnchecked(progress).topic(),
-        PipelineTopic::ProgressUnchecked
+        Some(PipelineTopic::ProgressUnchecked)
+    );
+    let run = PipelineMessage::Run(realtime::RunUpdate::started());
+    assert_eq!(run.topic(), None);
+    assert_eq!(run.as_run(), Some(&realtime::RunUpdate::started()));
+    assert_eq!(PipelineMessage::Tokens(token("t")).as_run(), None);
+}
+
+#[test]
+fn decode_gives_run_updates_on_the_reserved_topic() {
+    match Pipeline::decode(
+        realtime::RUN_TOPIC,
+        &json!({ "status": "failed", "error": "boom" }),
+    )
+    .unwrap()
+    {
+        PipelineMessage::Run(update) => assert_eq!(update, realtime::RunUpdate::failed("boom")),
+        other => panic!("expected Run, got {other:?}"),
+    }
+    let message = Pipeline::decode("run", &json!({ "status": "completed", "output": 3 })).unwrap();
+    assert_eq!(
+        Pipeline::run_update(&message),
+        Some(&realtime::RunUpdate::completed(json!(3)))
+    );
+    assert_eq!(
+        format!("{message:?}"),
+        r#"Run(RunUpdate { status: Completed, output: Some(Number(3)), error: None })"#
+    );
+    assert!(matches!(
+        Pipeline::decode("run", &json!({ "status": "exploded" })),
+        Err(realtime::DecodeError::Data { topic: "run", .. })
+    ));
+    assert!(
+        Pipeline::topic("run").is_none(),
+        "`run` is not a topic of the channel"
     );
 }
 

@@ -395,7 +395,9 @@ async fn the_client_validates_what_the_gateway_does_not_know() {
         match (validate, next(&mut sub).await) {
             (true, Err(ClientRecvError::SchemaViolation(violation))) => assert_eq!(violation.topic, "status"),
             (false, Ok(message)) => {
-                let UnregisteredMessage::Status(status) = message.data;
+                let UnregisteredMessage::Status(status) = message.data else {
+                    panic!("expected a status message, got {:?}", message.data)
+                };
                 assert_eq!(status.percent, 150);
             }
             (_, other) => panic!("{transport:?}, validate {validate}: got {other:?}"),

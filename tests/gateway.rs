@@ -15,6 +15,8 @@ mod lifecycle;
 mod publish;
 #[path = "gateway/resume.rs"]
 mod resume;
+#[path = "gateway/run_lifecycle.rs"]
+mod run_lifecycle;
 #[path = "gateway/subscribers.rs"]
 mod subscribers;
 #[path = "gateway/support.rs"]

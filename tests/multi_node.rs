@@ -112,6 +112,7 @@ async fn next_step(sub: &mut ClientSubscription<Job>) -> (MessageId, u32) {
             data: JobMessage::Step(step),
             ..
         }) => (id, step.n),
+        Ok(other) => panic!("expected a step, got {other:?}"),
         Err(err) => panic!("expected a step, got {err}"),
     }
 }

@@ -5,7 +5,7 @@ use std::hash::Hash;
 
 use serde_json::Value;
 
-use crate::{ChannelNameError, DecodeError, TopicSpec};
+use crate::{ChannelNameError, DecodeError, RunUpdate, TopicSpec};
 
 /// A declared channel: a name pattern with parameters, and a fixed set of typed topics.
 ///
@@ -56,6 +56,15 @@ pub trait Channel: Debug + Send + Sync + Sized + 'static {
 
     /// Decodes the JSON data of a message on `topic` into the typed message enum.
     fn decode(topic: &str, data: &Value) -> Result<Self::Message, DecodeError>;
+
+    /// The run lifecycle update `message` holds, if it is one (the generated enum's `Run`
+    /// variant, decoded from the reserved [`RUN_TOPIC`](crate::RUN_TOPIC)).
+    ///
+    /// `#[channel]` implements it; the default, for channels implemented by hand, says none.
+    fn run_update(message: &Self::Message) -> Option<&RunUpdate> {
+        let _ = message;
+        None
+    }
 
     /// The spec of the topic with this wire name, if the channel has one.
     fn topic(name: &str) -> Option<&'static TopicSpec> {

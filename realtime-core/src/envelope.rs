@@ -91,6 +91,12 @@ impl Envelope {
             created_at: Utc::now(),
         }
     }
+
+    /// Whether this is a run lifecycle message ([`MessageKind::Run`]): its data is a
+    /// [`RunUpdate`](crate::RunUpdate), on the reserved [`RUN_TOPIC`](crate::RUN_TOPIC).
+    pub fn is_run(&self) -> bool {
+        self.kind == MessageKind::Run
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod message;
 mod message_id;
 mod pattern;
 mod registry;
+mod run;
 mod schema;
 mod signing_key;
 mod token;
@@ -37,6 +38,7 @@ pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
 pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
 pub use registry::{ChannelDescriptor, ChannelRegistration, ChannelRegistry};
+pub use run::{RunStatus, RunUpdate, RUN_TOPIC};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;
 pub use schema::{SchemaViolation, Violation};

@@ -10,6 +10,12 @@ use crate::ast::ChannelDef;
 /// Names of methods `#[channel]` generates on the struct itself; a topic cannot take them.
 const RESERVED_METHODS: &[&str] = &["new", "name", "from_name", "topics"];
 
+/// The topic name of run lifecycle messages (`realtime_core::RUN_TOPIC`); no user topic takes it.
+const RUN_TOPIC: &str = "run";
+
+/// The message enum variant generated for run lifecycle updates; no topic field turns into it.
+const RUN_VARIANT: &str = "Run";
+
 /// Checks the declaration; on success returns it for expansion, else every error found in
 /// parsing and checking, together.
 pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
@@ -87,6 +93,23 @@ pub fn check(mut def: ChannelDef) -> syn::Result<ChannelDef> {
                 format_args!(
                     "topic field `{}` turns into the same enum variant as another topic field: rename one",
                     topic.ident
+                ),
+            );
+        }
+        // A field `run` hits both rules; one error on the field says what to do.
+        if topic.variant() == RUN_VARIANT {
+            cx.error_spanned_by(
+                &topic.ident,
+                format_args!(
+                    "topic field `{}` would turn into the enum variant `{RUN_VARIANT}`, which #[channel] generates for run lifecycle updates: rename the field (the topic's wire name cannot be `{RUN_TOPIC}` either)",
+                    topic.ident
+                ),
+            );
+        } else if name == RUN_TOPIC {
+            cx.error_at(
+                topic.wire_span,
+                format_args!(
+                    "topic name `{RUN_TOPIC}` is reserved for run lifecycle messages: give the topic another name with #[topic(name = \"...\")]"
                 ),
             );
         }

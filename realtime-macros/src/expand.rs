@@ -119,7 +119,7 @@ pub fn expand(def: ChannelDef) -> TokenStream {
     let new_doc = format!("Builds the channel `{pattern}` from its parameters.");
     let topic_enum_doc = format!("The topics of [`{ident}`], one variant each.");
     let message_enum_doc =
-        format!("A typed message of [`{ident}`]: one variant per topic, holding its payload.");
+        format!("A typed message of [`{ident}`]: one variant per topic, holding its payload, and `Run` for run lifecycle updates.");
     let variant_docs = wire_names.iter().map(|w| format!("The `{w}` topic."));
     let variant_docs2 = variant_docs.clone();
     let ident_text = ident.to_string();
@@ -158,6 +158,8 @@ pub fn expand(def: ChannelDef) -> TokenStream {
         #[doc = #message_enum_doc]
         #vis enum #message_enum {
             #(#[doc = #variant_docs2] #variants(#payloads),)*
+            /// A run lifecycle update (a `run` kind message, on the reserved `run` topic).
+            Run(#rt::RunUpdate),
         }
 
         impl #ident {
@@ -176,10 +178,20 @@ pub fn expand(def: ChannelDef) -> TokenStream {
         }
 
         impl #message_enum {
-            /// The topic this message belongs to.
-            #vis fn topic(&self) -> #topic_enum {
+            /// The topic this message belongs to; `None` for a run lifecycle update.
+            #vis fn topic(&self) -> ::core::option::Option<#topic_enum> {
                 match self {
-                    #(#message_enum::#variants(_) => #topic_enum::#variants,)*
+                    #(#message_enum::#variants(_) => ::core::option::Option::Some(#topic_enum::#variants),)*
+                    #message_enum::Run(_) => ::core::option::Option::None,
+                }
+            }
+
+            /// The run lifecycle update, if this message is one.
+            #vis fn as_run(&self) -> ::core::option::Option<&#rt::RunUpdate> {
+                match self {
+                    #message_enum::Run(update) => ::core::option::Option::Some(update),
+                    #[allow(unreachable_patterns)]
+                    _ => ::core::option::Option::None,
                 }
             }
         }
@@ -217,11 +229,20 @@ pub fn expand(def: ChannelDef) -> TokenStream {
                     ::core::result::Result::Ok(#ident { #(#parse_fields,)* })
                 }
 
+                fn run_update(
+                    message: &#message_enum,
+                ) -> ::core::option::Option<&#rt::RunUpdate> {
+                    #message_enum::as_run(message)
+                }
+
                 fn decode(
                     topic: &str,
                     data: &#rt::serde_json::Value,
                 ) -> ::core::result::Result<#message_enum, #rt::DecodeError> {
                     match topic {
+                        #rt::RUN_TOPIC => <#rt::RunUpdate as #rt::serde::Deserialize>::deserialize(data)
+                            .map(#message_enum::Run)
+                            .map_err(|source| #rt::DecodeError::Data { topic: #rt::RUN_TOPIC, source }),
                         #(#wire_names => #decoders(data)
                             .map(#message_enum::#variants)
                             .map_err(|source| #rt::DecodeError::Data { topic: #wire_names, source }),)*
@@ -269,6 +290,7 @@ pub fn expand(def: ChannelDef) -> TokenStream {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     match self {
                         #(#message_enum::#variants(data) => #debuggers(data, f, #variant_names),)*
+                        #message_enum::Run(update) => f.debug_tuple("Run").field(update).finish(),
                     }
                 }
             }

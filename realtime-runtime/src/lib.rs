@@ -24,6 +24,8 @@ mod realtime;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod resume;
+mod run;
+mod state;
 mod subscribe;
 mod subscription;
 mod transport;
@@ -38,6 +40,8 @@ pub use realtime::{Realtime, RealtimeBuilder, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_M
 #[cfg(feature = "redis")]
 pub use redis::{RedisTransport, RedisTransportBuilder};
 pub use resume::{ContinuityLost, FeedItem, GapCause, History, HistoryLimits, StartAt};
+pub use run::RunScope;
+pub use state::{ConnectionStatus, SubscriberState, DEFAULT_HISTORY_LIMIT};
 pub use subscribe::SubscribeBuilder;
 pub use subscription::Subscription;
 pub use transport::{LiveFeed, Published, SubscriptionGuard, Transport, TransportStream};

@@ -8,6 +8,10 @@
 //! goes on. A message that fails its topic's schema or does not decode is an error
 //! item too; nothing is dropped silently.
 //!
+//! Run lifecycle messages ([`RunScope`](crate::RunScope)) on the channel arrive too,
+//! whatever topics were chosen, as the `Run` variant of the message enum; they have no
+//! topic schema and are not validated.
+//!
 //! [`close`](Subscription::close), or dropping the subscription, frees what it holds and
 //! ends its JSON and SSE views.
 
@@ -18,7 +22,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use realtime_core::{Channel, Message, TopicKey, TopicSpec};
+use realtime_core::{Channel, Message, TopicKey, TopicSpec, RUN_TOPIC};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Delivery, RecvError, TransportStream};
@@ -39,19 +43,48 @@ pub(crate) struct TopicFilter {
     validate: bool,
 }
 
+/// What a subscription takes a delivery as.
+#[derive(Clone, Copy)]
+pub(crate) enum Selected {
+    /// Data of one of its topics.
+    Topic(&'static TopicSpec),
+    /// A run lifecycle message, taken whatever the topics.
+    Run,
+}
+
+impl Selected {
+    /// The wire name of the message's topic.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Selected::Topic(spec) => spec.name(),
+            Selected::Run => RUN_TOPIC,
+        }
+    }
+}
+
 impl TopicFilter {
-    /// The spec of the delivery's topic if the subscription takes it.
-    pub(crate) fn select(&self, delivery: &Delivery) -> Option<&'static TopicSpec> {
-        let topic = delivery.envelope().topic.as_str();
-        self.topics.iter().copied().find(|spec| spec.name() == topic)
+    /// How the subscription takes the delivery, if it does: a run message always, data
+    /// when the subscription has its topic.
+    pub(crate) fn select(&self, delivery: &Delivery) -> Option<Selected> {
+        let envelope = delivery.envelope();
+        if envelope.is_run() {
+            return Some(Selected::Run);
+        }
+        let topic = envelope.topic.as_str();
+        self.topics
+            .iter()
+            .copied()
+            .find(|spec| spec.name() == topic)
+            .map(Selected::Topic)
     }
 
-    /// Checks a selected delivery's data, if this subscription validates.
-    pub(crate) fn check(&self, delivery: &Delivery, spec: &'static TopicSpec) -> Result<(), RecvError> {
-        if self.validate && spec.validates() {
-            delivery.check(spec)?;
+    /// Checks a selected delivery's data, if this subscription validates. Run messages
+    /// have no topic schema.
+    pub(crate) fn check(&self, delivery: &Delivery, selected: Selected) -> Result<(), RecvError> {
+        match selected {
+            Selected::Topic(spec) if self.validate && spec.validates() => Ok(delivery.check(spec)?),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -106,18 +139,14 @@ impl<C: Channel> Subscription<C> {
             .map(|stream| (stream, &self.filter, &self.closed))
     }
 
-    fn decode(
-        &self,
-        delivery: &Delivery,
-        spec: &'static TopicSpec,
-    ) -> Result<Message<C::Message>, RecvError> {
-        self.filter.check(delivery, spec)?;
+    fn decode(&self, delivery: &Delivery, selected: Selected) -> Result<Message<C::Message>, RecvError> {
+        self.filter.check(delivery, selected)?;
         let envelope = delivery.envelope();
-        let data = C::decode(&envelope.topic, &envelope.data)?;
+        let data = C::decode(selected.name(), &envelope.data)?;
         Ok(Message {
             id: envelope.id,
             channel: self.channel.clone(),
-            topic: spec.name(),
+            topic: selected.name(),
             kind: envelope.kind,
             run_id: envelope.run_id.clone(),
             fn_id: envelope.fn_id.clone(),
@@ -144,8 +173,8 @@ impl<C: Channel> Stream for Subscription<C> {
                 Poll::Ready(Some(Err(gap))) => return Poll::Ready(Some(Err(RecvError::ContinuityLost(gap)))),
                 Poll::Ready(Some(Ok(delivery))) => delivery,
             };
-            if let Some(spec) = self.filter.select(&delivery) {
-                return Poll::Ready(Some(self.decode(&delivery, spec)));
+            if let Some(selected) = self.filter.select(&delivery) {
+                return Poll::Ready(Some(self.decode(&delivery, selected)));
             }
         }
     }

@@ -1,7 +1,8 @@
 //! JSON and SSE views of a subscription: extra streams of the same messages.
 //!
 //! Each call makes a new view that sees only messages published after the call, with the
-//! subscription's topics and validation. Views end when the subscription is closed or
+//! subscription's topics and validation; run lifecycle messages are included whatever
+//! the topics, as in the subscription itself. Views end when the subscription is closed or
 //! dropped.
 
 use std::sync::Arc;
@@ -54,7 +55,7 @@ impl<C: Channel> Subscription<C> {
                     Err(gap) => Some(Err(RecvError::ContinuityLost(gap))),
                     Ok(delivery) => filter
                         .select(&delivery)
-                        .map(|spec| filter.check(&delivery, spec).map(|()| delivery)),
+                        .map(|selected| filter.check(&delivery, selected).map(|()| delivery)),
                 };
                 futures::future::ready(out)
             })

@@ -5,8 +5,9 @@
 //! in the order the gateway sends them, with the same checks: messages of topics not
 //! chosen are skipped, data is validated against the topic's schema (unless switched off)
 //! and decoded into the channel's message enum, and a message that fails either is an
-//! error item. Notices from the gateway are error items too: lost continuity, a problem
-//! with a message. The stream goes on after each of them.
+//! error item. Run lifecycle messages arrive whatever the topics chosen, as the `Run`
+//! variant, unvalidated, as in-process. Notices from the gateway are error items too:
+//! lost continuity, a problem with a message. The stream goes on after each of them.
 //!
 //! When the connection drops, the stream yields [`ClientRecvError::Disconnected`] and
 //! reconnects with a fresh token (see [`TokenSource`](super::TokenSource)), resuming after
@@ -27,7 +28,7 @@ use std::task::{ready, Context, Poll};
 
 use futures::stream::BoxStream;
 use futures::Stream;
-use realtime_core::{Channel, Envelope, Message, MessageId, TopicKey, TopicSpec};
+use realtime_core::{Channel, Envelope, Message, MessageId, TopicKey, TopicSpec, RUN_TOPIC};
 
 use super::session::{Session, SessionStatus};
 use super::wire::Frame;
@@ -130,29 +131,41 @@ impl<C: Channel> ClientSubscription<C> {
         self.status.set_disconnected();
     }
 
-    fn select(&self, envelope: &Envelope) -> Option<&'static TopicSpec> {
+    /// The spec of the envelope's topic if this subscription takes it; `Some(None)` for a
+    /// run lifecycle message, taken whatever the topics.
+    fn select(&self, envelope: &Envelope) -> Option<Option<&'static TopicSpec>> {
         if *envelope.channel != *self.channel {
             return None;
+        }
+        if envelope.is_run() {
+            return Some(None);
         }
         self.topics
             .iter()
             .copied()
             .find(|spec| spec.name() == envelope.topic)
+            .map(Some)
     }
 
     fn decode(
         &self,
         envelope: Envelope,
-        spec: &'static TopicSpec,
+        spec: Option<&'static TopicSpec>,
     ) -> Result<Message<C::Message>, ClientRecvError> {
-        if self.validate {
-            spec.check(&envelope.data)?;
-        }
-        let data = C::decode(&envelope.topic, &envelope.data)?;
+        let topic = match spec {
+            Some(spec) => {
+                if self.validate {
+                    spec.check(&envelope.data)?;
+                }
+                spec.name()
+            }
+            None => RUN_TOPIC,
+        };
+        let data = C::decode(topic, &envelope.data)?;
         Ok(Message {
             id: envelope.id,
             channel: self.channel.clone(),
-            topic: spec.name(),
+            topic,
             kind: envelope.kind,
             run_id: envelope.run_id,
             fn_id: envelope.fn_id,

@@ -30,7 +30,7 @@ pub(crate) enum Outgoing {
     Deliver(Arc<Delivery>),
     /// Write this notice (a JSON object).
     Notice(serde_json::Value),
-    /// Nothing: the topic is not granted.
+    /// Nothing: the topic is not granted (run lifecycle messages are always delivered).
     Skip,
 }
 
@@ -117,11 +117,15 @@ impl ConnectionScope {
             }
         };
         let envelope = delivery.envelope();
-        if !self
-            .topics
-            .get(channel)
-            .is_some_and(|t| t.contains(&envelope.topic))
-        {
+        let Some(granted) = self.topics.get(channel) else {
+            return Outgoing::Skip;
+        };
+        // Run lifecycle messages carry the run's status, not topic data: every subscriber
+        // of the channel gets them, whatever topics its token grants. They have no schema.
+        if envelope.is_run() {
+            return Outgoing::Deliver(delivery);
+        }
+        if !granted.contains(&envelope.topic) {
             return Outgoing::Skip;
         }
         if let Some(spec) = state

@@ -35,5 +35,6 @@ async fn main() {
     let msg = sub.next().await.unwrap().unwrap();
     match msg.data {
         PipelineMessage::Status(status) => assert_eq!(status.message, "Starting"),
+        PipelineMessage::Run(update) => panic!("no run lifecycle was published, got {update:?}"),
     }
 }
