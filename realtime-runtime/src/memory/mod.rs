@@ -18,7 +18,10 @@
 //! and by the periodic sweep, and a transport at its maximum forgets the key closest to
 //! expiring (with a warning) to remember a new one.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+mod idempotency;
+mod ids;
+
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,6 +30,8 @@ use futures::future::{self, BoxFuture};
 use realtime_core::MessageId;
 use tokio::sync::broadcast;
 
+use self::idempotency::IdempotencyKeys;
+use self::ids::IdGenerator;
 use crate::{Delivery, FeedItem, History, HistoryLimits, LiveFeed, Published, Transport, TransportError};
 
 /// Messages a subscriber may fall behind by before it recovers from history.
@@ -458,123 +463,6 @@ fn sweep_interval_ms(limits: &HistoryLimits) -> u64 {
     (limits.max_age.as_millis() as u64 / 4).clamp(1_000, 60_000)
 }
 
-/// The idempotency keys remembered, per channel, each with its message's id and when it
-/// expires (ms since the epoch); indexed by expiry, to drop the expired and, at the
-/// maximum, the closest to expiring.
-struct IdempotencyKeys {
-    max: usize,
-    channels: HashMap<Arc<str>, ChannelKeys>,
-    by_expiry: BTreeSet<(u64, Arc<str>, Arc<str>)>,
-}
-
-/// A channel's keys: each with its message's id and when it expires.
-type ChannelKeys = HashMap<Arc<str>, (MessageId, u64)>;
-
-impl IdempotencyKeys {
-    fn new(max: usize) -> Self {
-        IdempotencyKeys {
-            max,
-            channels: HashMap::new(),
-            by_expiry: BTreeSet::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.by_expiry.len()
-    }
-
-    /// The id of the message published with `key` on `channel`, unless expired.
-    fn get(&self, channel: &str, key: &str, now: u64) -> Option<MessageId> {
-        let (id, expires) = self.channels.get(channel)?.get(key)?;
-        (*expires > now).then_some(*id)
-    }
-
-    /// Remembers `key` of `channel` until `expires`, replacing an expired entry.
-    fn insert(&mut self, channel: Arc<str>, key: &str, id: MessageId, expires: u64, now: u64) {
-        self.remove(&channel, key);
-        self.purge(now);
-        while self.len() >= self.max {
-            let Some((_, channel, key)) = self.by_expiry.pop_first() else {
-                break;
-            };
-            tracing::warn!(
-                %channel,
-                %key,
-                max = self.max,
-                "forgetting an idempotency key before it expires: the in-memory transport holds its maximum"
-            );
-            self.forget(&channel, &key);
-        }
-        let key: Arc<str> = key.into();
-        self.by_expiry.insert((expires, channel.clone(), key.clone()));
-        self.channels
-            .entry(channel)
-            .or_default()
-            .insert(key, (id, expires));
-    }
-
-    /// Drops every key expired at `now`.
-    fn purge(&mut self, now: u64) {
-        while self
-            .by_expiry
-            .first()
-            .is_some_and(|(expires, _, _)| *expires <= now)
-        {
-            let (_, channel, key) = self.by_expiry.pop_first().expect("checked above");
-            self.forget(&channel, &key);
-        }
-    }
-
-    /// Drops `key` of `channel`, if remembered.
-    fn remove(&mut self, channel: &str, key: &str) {
-        let Some((_, expires)) = self.channels.get(channel).and_then(|keys| keys.get(key)).copied() else {
-            return;
-        };
-        let (channel, key) = self.forget(channel, key).expect("checked above");
-        self.by_expiry.remove(&(expires, channel, key));
-    }
-
-    /// Drops `key` of `channel` from the per-channel maps (not from the index); returns
-    /// the names as they were held.
-    fn forget(&mut self, channel: &str, key: &str) -> Option<(Arc<str>, Arc<str>)> {
-        let (held_channel, keys) = self.channels.get_key_value(channel)?;
-        let held_channel = held_channel.clone();
-        let (held_key, _) = keys.get_key_value(key)?;
-        let held_key = held_key.clone();
-        let keys = self.channels.get_mut(channel)?;
-        keys.remove(key);
-        if keys.is_empty() {
-            self.channels.remove(channel);
-        }
-        Some((held_channel, held_key))
-    }
-}
-
-/// Issues `<milliseconds>-<sequence>` ids that always increase.
-#[derive(Default)]
-struct IdGenerator {
-    last: Mutex<(u64, u64)>,
-}
-
-impl IdGenerator {
-    /// The last id issued: every later one is greater.
-    fn current(&self) -> MessageId {
-        let last = self.last.lock().expect("lock poisoned");
-        MessageId::new(last.0, last.1)
-    }
-
-    fn next(&self) -> MessageId {
-        let now = now_ms();
-        let mut last = self.last.lock().expect("lock poisoned");
-        *last = if now > last.0 {
-            (now, 0)
-        } else {
-            (last.0, last.1 + 1)
-        };
-        MessageId::new(last.0, last.1)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,16 +536,5 @@ mod tests {
             publish_once(&transport, "c", "k", hour),
             Published::duplicate_of(kept.id)
         );
-    }
-
-    #[test]
-    fn ids_always_increase() {
-        let ids = IdGenerator::default();
-        let mut prev = ids.next();
-        for _ in 0..10_000 {
-            let next = ids.next();
-            assert!(next > prev);
-            prev = next;
-        }
     }
 }
