@@ -3,10 +3,13 @@
 //!
 //! Each iteration publishes [`MESSAGES_PER_ITER`] messages and waits until every
 //! subscriber has received all of them, so an iteration is `MESSAGES_PER_ITER × N`
-//! deliveries (criterion's throughput). Three cases per subscriber count, in the same run,
+//! deliveries (criterion's throughput). Four cases per subscriber count, in the same run,
 //! with the same payload and the same completion signal:
 //!
-//! - `fanout/broadcast/N`: raw `tokio::sync::broadcast` of an `Arc<Status>`, the floor;
+//! - `fanout/broadcast/N`: raw `tokio::sync::broadcast` of an `Arc<Status>`, the baseline;
+//! - `fanout/broadcast_decode/N`: raw broadcast of the payload as JSON (`Arc<Value>`), each
+//!   subscriber decoding its own `Status` from it: what any typed delivery of a JSON
+//!   payload costs at least, with nothing of the realtime path;
 //! - `fanout/realtime_validated/N`: `Realtime::publish` and typed subscriptions, with the
 //!   topic's schema checked;
 //! - `fanout/realtime_unvalidated/N`: the same through a `#[topic(validate = false)]` topic
@@ -28,6 +31,8 @@ mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use realtime::{channel, Channel, Realtime, Topic};
+use serde::Deserialize;
+use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -58,6 +63,7 @@ struct ProgressUnchecked {
 
 enum Publisher {
     Broadcast(broadcast::Sender<Arc<Status>>),
+    BroadcastDecode(broadcast::Sender<Arc<Value>>),
     Validated(Realtime, Topic<Progress, Status>),
     Unvalidated(Realtime, Topic<ProgressUnchecked, Status>),
 }
@@ -74,13 +80,15 @@ struct Fanout {
 #[derive(Clone, Copy)]
 enum Case {
     Broadcast,
+    BroadcastDecode,
     RealtimeValidated,
     RealtimeUnvalidated,
 }
 
 impl Case {
-    const ALL: [Case; 3] = [
+    const ALL: [Case; 4] = [
         Case::Broadcast,
+        Case::BroadcastDecode,
         Case::RealtimeValidated,
         Case::RealtimeUnvalidated,
     ];
@@ -88,6 +96,7 @@ impl Case {
     fn name(self) -> &'static str {
         match self {
             Case::Broadcast => "broadcast",
+            Case::BroadcastDecode => "broadcast_decode",
             Case::RealtimeValidated => "realtime_validated",
             Case::RealtimeUnvalidated => "realtime_unvalidated",
         }
@@ -108,6 +117,16 @@ impl Fanout {
                     )));
                 }
                 Publisher::Broadcast(sender)
+            }
+            Case::BroadcastDecode => {
+                let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+                for _ in 0..subscribers {
+                    tasks.push(tokio::spawn(decoding_subscriber(
+                        sender.subscribe(),
+                        done.clone(),
+                    )));
+                }
+                Publisher::BroadcastDecode(sender)
             }
             Case::RealtimeValidated => {
                 let rt = Realtime::in_memory();
@@ -148,6 +167,10 @@ impl Fanout {
                             .send(Arc::new(status(seq)))
                             .expect("subscribers are running");
                     }
+                    Publisher::BroadcastDecode(sender) => {
+                        let data = serde_json::to_value(status(seq)).expect("serialize");
+                        sender.send(Arc::new(data)).expect("subscribers are running");
+                    }
                     Publisher::Validated(rt, topic) => {
                         rt.publish(topic.clone(), status(seq)).await.expect("publish");
                     }
@@ -174,6 +197,23 @@ async fn broadcast_subscriber(mut rx: broadcast::Receiver<Arc<Status>>, done: Ar
         match rx.recv().await {
             Ok(status) => {
                 black_box(&*status);
+                done.count(&mut received);
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                panic!("baseline subscriber lagged by {missed}")
+            }
+        }
+    }
+}
+
+async fn decoding_subscriber(mut rx: broadcast::Receiver<Arc<Value>>, done: Arc<BatchDone>) {
+    let mut received = 0usize;
+    loop {
+        match rx.recv().await {
+            Ok(data) => {
+                let status = Status::deserialize(&*data).expect("decode");
+                black_box(&status);
                 done.count(&mut received);
             }
             Err(broadcast::error::RecvError::Closed) => return,

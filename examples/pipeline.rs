@@ -1,4 +1,5 @@
-//! A job publishes status and token messages for a run while a subscriber prints them.
+//! A job runs: it publishes its lifecycle (started, completed), status messages, and its
+//! generated text as a data stream of tokens, while a subscriber prints them.
 //!
 //! Run with `cargo run --example pipeline`.
 
@@ -51,24 +52,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         "[{} #{}] status {:>3}%: {}",
                         msg.channel, msg.id, s.percent, s.message
                     );
-                    if s.percent == 100 {
-                        break;
-                    }
                 }
                 PipelineMessage::Tokens(t) => println!("[{} #{}] token {:?}", msg.channel, msg.id, t.text),
+                PipelineMessage::Stream(mut tokens) => {
+                    // One message per stream; its chunks arrive as they are written.
+                    print!("[{} #{}] stream {}: ", msg.channel, msg.id, tokens.id());
+                    while let Some(chunk) = tokens.next().await {
+                        match chunk {
+                            Ok(PipelineMessage::Tokens(t)) => print!("{}", t.text),
+                            Ok(_) => {}
+                            Err(err) => print!(" [{err}]"),
+                        }
+                    }
+                    println!();
+                }
                 PipelineMessage::Run(update) => {
-                    println!("[{} #{}] run {}", msg.channel, msg.id, update.status)
+                    println!("[{} #{}] run {}", msg.channel, msg.id, update.status);
+                    if update.status.is_terminal() {
+                        break;
+                    }
                 }
             }
         }
         Ok::<_, realtime::RecvError>(())
     });
 
-    // The job.
+    // The job, as a run: its lifecycle goes to every subscriber of the channel.
+    let job = rt.run(&run, "abc123").fn_id("pipeline-example");
+    job.started().await?;
     let steps = ["fetch", "generate", "store"];
     for (i, step) in steps.iter().enumerate() {
         let percent = (i * 100 / steps.len()) as u8;
-        rt.publish(
+        job.publish(
             run.status(),
             Status {
                 message: format!("running {step}"),
@@ -76,14 +91,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 percent,
             },
         )
-        .run_id(run.run_id.clone())
-        .fn_id("pipeline-example")
         .await?;
         if *step == "generate" {
+            // Generated text as a data stream: subscribers see one message, then its chunks.
+            let mut answer = job.stream(run.tokens()).open().await?;
             for text in ["Hello", ",", " typed", " world"] {
-                rt.publish(run.tokens(), Token { text: text.into() }).await?;
+                answer.write(Token { text: text.into() }).await?;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            answer.finish().await?;
         }
     }
 
@@ -101,7 +117,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_err();
     println!("refused: {err}");
 
-    rt.publish(
+    job.publish(
         run.status(),
         Status {
             message: "done".into(),
@@ -110,6 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
+    job.completed(serde_json::json!({ "tokens": 4 })).await?;
     printer.await??;
     Ok(())
 }

@@ -8,7 +8,9 @@ Reads criterion's output (target/criterion/<group>/<function>/<value>/new/) afte
   `PUBLISH` measured in the same run;
 
 - `fanout`: deliveries per second of each case per subscriber count, and its ratio to
-  the raw tokio broadcast baseline measured in the same run;
+  the raw tokio broadcast baseline measured in the same run; where the run has the
+  `broadcast_decode` reference (raw broadcast plus each subscriber's typed decode), also
+  the realtime cases' ratio to it;
 - `parts`: the time of each step measured alone.
 
 Usage: python3 scripts/bench-table.py [CRITERION_DIR...]
@@ -26,7 +28,9 @@ import sys
 from pathlib import Path
 
 BASELINE = "broadcast"
-CASES = ["broadcast", "realtime_validated", "realtime_unvalidated"]
+# Raw broadcast of the JSON payload, each subscriber decoding it: the typed-decode floor.
+DECODE_FLOOR = "broadcast_decode"
+CASES = ["broadcast", DECODE_FLOOR, "realtime_validated", "realtime_unvalidated"]
 # Results written further apart than this probably come from separate runs.
 SAME_RUN_SECONDS = 30 * 60
 
@@ -107,16 +111,23 @@ def fanout_tables(results):
                 f"| {count:,} | `{case}` | {duration(r['ns'])} | {rate(thrpt)}/s ({ci}) "
                 f"| {share} | {slowdown} |"
             )
-    realtime = [c for c in CASES if c != BASELINE]
+    others = [c for c in CASES if c != BASELINE and any((n, c) in ratios for n in counts)]
+    # Against the decode floor: how much the realtime path adds to the typed decode itself.
+    floored = [c for c in others if c != DECODE_FLOOR] if DECODE_FLOOR in others else []
     compact = [
-        "| subscribers | " + " | ".join(f"`{c}` ÷ `{BASELINE}`" for c in realtime) + " |",
-        "|---:|" + "---:|" * len(realtime),
+        "| subscribers | "
+        + " | ".join([f"`{c}` ÷ `{BASELINE}`" for c in others] + [f"`{c}` ÷ `{DECODE_FLOOR}`" for c in floored])
+        + " |",
+        "|---:|" + "---:|" * (len(others) + len(floored)),
     ]
     for count in counts:
         cells = [
             f"{ratios[(count, c)]:.3f} (1 / {1 / ratios[(count, c)]:.1f})" if (count, c) in ratios else "n/a"
-            for c in realtime
+            for c in others
         ]
+        for c in floored:
+            floor, r = fanout.get((DECODE_FLOOR, str(count))), fanout.get((c, str(count)))
+            cells.append(f"{floor['ns'] / r['ns']:.3f}" if floor and r else "n/a")
         compact.append(f"| {count:,} | " + " | ".join(cells) + " |")
     return lines, compact, ratios
 

@@ -59,6 +59,14 @@ pub enum Command {
     Serve(ServeArgs),
     /// Export the channels' schemas: JSON Schema, AsyncAPI or TypeScript.
     Schema(SchemaArgs),
+    /// Load-test the gateway on loopback against same-run baselines; see BENCHMARKS.md.
+    Bench(crate::bench::BenchArgs),
+    /// A load-generator worker of `bench` (internal).
+    #[command(hide = true)]
+    BenchWorker,
+    /// A gateway node of `bench`: `serve`, exiting when stdin closes (internal).
+    #[command(hide = true)]
+    BenchGateway(ServeArgs),
 }
 
 /// Settings of `realtime serve`.
@@ -246,6 +254,9 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             crate::schema_cmd::run(&args, &channels(), &mut std::io::stdout().lock())?;
             Ok(())
         }
+        Command::Bench(args) => crate::bench::run(args).await,
+        Command::BenchWorker => crate::bench::worker().await,
+        Command::BenchGateway(args) => crate::bench::until_orphaned(serve(args, channels())).await,
     }
 }
 

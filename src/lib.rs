@@ -43,6 +43,7 @@
 //!     PipelineMessage::Status(status) => assert_eq!(status.message, "Starting"),
 //!     PipelineMessage::Tokens(_) => unreachable!("not subscribed"),
 //!     PipelineMessage::Run(update) => println!("run {}", update.status),
+//!     PipelineMessage::Stream(_) => unreachable!("no data stream was written"),
 //! }
 //! # Ok(())
 //! # }
@@ -80,17 +81,19 @@ pub struct ReadmeDoctests;
 extern crate self as realtime;
 
 pub use realtime_core::{
-    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DecodeError, Envelope, Message,
-    MessageId, MessageKind, Payload, RunStatus, RunUpdate, SchemaViolation, SigningKey, SubscriptionToken,
-    TokenAuthority, TokenClaims, TokenError, Topic, TopicKey, TopicSpec, Violation, RUN_TOPIC,
+    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Envelope,
+    Message, MessageId, MessageKind, Payload, RunStatus, RunUpdate, SchemaViolation, SigningKey, StreamEnd,
+    StreamError, StreamStatus, SubscriptionToken, TokenAuthority, TokenClaims, TokenError, Topic, TopicKey,
+    TopicSpec, Violation, RUN_TOPIC,
 };
 pub use realtime_macros::channel;
 pub use realtime_runtime::{
     ConnectionStatus, ContinuityLost, Delivery, FeedItem, GapCause, History, HistoryLimits, LiveFeed,
-    MemoryTransport, MemoryTransportBuilder, Publish, PublishError, PublishOptions, Published, Realtime,
-    RealtimeBuilder, RecvError, RunScope, StartAt, SubscribeBuilder, SubscribeError, SubscriberState,
-    Subscription, SubscriptionGuard, SubscriptionHandle, Transport, TransportError, TransportStream,
-    DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
+    MemoryTransport, MemoryTransportBuilder, Publish, PublishError, PublishOptions, Published,
+    RawStreamWriter, Realtime, RealtimeBuilder, RecvError, RunScope, StartAt, StreamBuilder, StreamLimits,
+    StreamWriter, SubscribeBuilder, SubscribeError, SubscriberState, Subscription, SubscriptionGuard,
+    SubscriptionHandle, Transport, TransportError, TransportStream, DEFAULT_IDEMPOTENCY_TTL,
+    DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
 };
 pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 
@@ -102,6 +105,8 @@ pub use serde;
 /// Re-exported: envelopes carry `serde_json::Value` data.
 pub use serde_json;
 
+/// `realtime bench`, the load tool.
+pub mod bench;
 pub mod cli;
 /// The demo of `realtime serve --demo`: a page that watches a pipeline run live.
 pub mod demo;
@@ -125,8 +130,8 @@ pub mod __private {
     pub use realtime_core::__inventory as inventory;
     pub use realtime_core::__schema_for as schema_for;
     pub use realtime_core::{
-        Channel, ChannelNameError, ChannelPattern, DecodeError, Payload, RunUpdate, Topic, TopicKey,
-        TopicSpec, RUN_TOPIC,
+        Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Payload, RunUpdate, Topic,
+        TopicKey, TopicSpec, RUN_TOPIC,
     };
     pub use realtime_core::{ChannelDescriptor, ChannelRegistration};
     pub use serde;

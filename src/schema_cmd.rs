@@ -257,7 +257,7 @@ fn keyed_channels<'a>(registry: &'a ChannelRegistry, bundle: &Value) -> Vec<(Str
 /// let mut registry = ChannelRegistry::new();
 /// registry.register::<realtime::demo::Demo>();
 /// let ts = document(&registry, ExportFormat::TypeScript, &ExportOptions::default());
-/// assert!(ts.contains("export type DemoTopic = \"log\" | \"status\";"));
+/// assert!(ts.contains("export type DemoTopic = \"log\" | \"status\" | \"summary\";"));
 /// ```
 pub fn document(registry: &ChannelRegistry, format: ExportFormat, options: &ExportOptions) -> String {
     match format {

@@ -10,10 +10,10 @@
 
 use std::path::PathBuf;
 
-use realtime::channel;
 use realtime::core::export::asyncapi::{self, AsyncApiOptions};
 use realtime::core::export::json_schema;
 use realtime::core::ChannelRegistry;
+use realtime::{channel, RunUpdate, StreamEnd};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -237,6 +237,13 @@ fn message_samples() -> Value {
             },
             { "channel": "job:j1/attempt:2", "topic": "tags", "data": ["x"] },
             { "channel": "announcements", "topic": "notice", "data": { "text": "hi", "finish": null } },
+            // A run update, and a data stream's start, chunk and end, as the gateway sends them.
+            { "channel": "pipeline:run-1", "topic": "run", "kind": "run", "data": to_json(&RunUpdate::completed(json!({"words": 3}))) },
+            { "channel": "pipeline:run-1", "topic": "run", "kind": "run", "data": to_json(&RunUpdate::failed("boom")) },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-start", "stream_id": "s1", "data": "s1" },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "chunk", "stream_id": "s1", "data": { "text": "Hel", "finish": null } },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": to_json(&StreamEnd::finished(1)) },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": to_json(&StreamEnd::aborted(0, "gone")) },
         ],
         "invalid": [
             { "channel": "pipeline:run-1", "topic": "status", "data": { "message": "x", "step": null, "percent": 200 } },
@@ -244,7 +251,13 @@ fn message_samples() -> Value {
             { "channel": "pipeline:", "topic": "status", "data": status.clone() },
             { "channel": "job:j1/attempt:x", "topic": "tags", "data": ["x"] },
             { "channel": "pipeline:run-1", "topic": "status" },
-            { "channel": "pipeline:run-1", "topic": "llm_tokens", "data": status },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "data": status.clone() },
+            { "channel": "pipeline:run-1", "topic": "run", "kind": "run", "data": { "status": "paused" } },
+            { "channel": "pipeline:run-1", "topic": "status", "kind": "run", "data": { "status": "started" } },
+            { "channel": "pipeline:run-1", "topic": "run", "data": { "status": "started" } },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-start", "data": "s1" },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "chunk", "stream_id": "s1", "data": status },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": { "status": "done", "chunks": 1 } },
         ],
     })
 }

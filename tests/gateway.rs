@@ -5,6 +5,8 @@
 
 #[path = "gateway/connections.rs"]
 mod connections;
+#[path = "gateway/datastream.rs"]
+mod datastream;
 #[path = "gateway/docs.rs"]
 mod docs;
 #[path = "gateway/idempotency.rs"]

@@ -7,52 +7,20 @@
 //! uses its own key prefix). The state model's own rules are unit tests at the end.
 
 mod common;
-
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+#[path = "common/transports.rs"]
+#[macro_use]
+mod transports;
 
 use common::{status, token, within, Pipeline, PipelineMessage, PipelineTopic};
 use futures::StreamExt;
+use std::sync::Arc;
+
 use realtime::{
-    ConnectionStatus, MemoryTransport, Message, MessageId, MessageKind, Realtime, RecvError, RunStatus,
-    RunUpdate, SubscriberState, Subscription, Transport, RUN_TOPIC,
+    ConnectionStatus, Message, MessageId, MessageKind, RecvError, RunStatus, RunUpdate, SubscriberState,
+    Subscription, RUN_TOPIC,
 };
-use realtime_runtime::RedisTransport;
 use serde_json::json;
-
-/// Makes a transport.
-type Factory = fn() -> futures::future::BoxFuture<'static, Arc<dyn Transport>>;
-
-fn memory() -> futures::future::BoxFuture<'static, Arc<dyn Transport>> {
-    Box::pin(async { Arc::new(MemoryTransport::new()) as Arc<dyn Transport> })
-}
-
-fn redis() -> futures::future::BoxFuture<'static, Arc<dyn Transport>> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    Box::pin(async move {
-        let url =
-            std::env::var("REALTIME_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let prefix = format!(
-            "run-lifecycle:{}:{}:{nanos}:",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let transport = RedisTransport::builder(url.clone())
-            .key_prefix(prefix)
-            .connect()
-            .await
-            .unwrap_or_else(|e| panic!("no Redis at {url} ({e}): scripts/test starts one"));
-        Arc::new(transport) as Arc<dyn Transport>
-    })
-}
-
-fn handle(transport: Arc<dyn Transport>) -> Realtime {
-    Realtime::builder().shared_transport(transport).build()
-}
+use transports::{handle, Factory};
 
 async fn next(sub: &mut Subscription<Pipeline>) -> Message<PipelineMessage> {
     within(sub.next())
@@ -219,22 +187,6 @@ async fn state_folds_a_subscription(make: Factory) {
         Some(item) => panic!("a closed subscription ends, got {item:?}"),
     }
     assert_eq!(state.connection(), &ConnectionStatus::Closed);
-}
-
-macro_rules! on_transports {
-    ($($transport:ident),*: $cases:tt) => {
-        $(on_transports!(@one $transport $cases);)*
-    };
-    (@one $transport:ident [$($case:ident),* $(,)?]) => {
-        mod $transport {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::$transport).await
-                }
-            )*
-        }
-    };
 }
 
 on_transports!(memory, redis: [

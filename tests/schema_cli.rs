@@ -114,7 +114,7 @@ fn out_without_format_writes_every_format_for_the_demo_channel() {
     let ts = read(&dir.join("channels.ts"));
     assert!(ts.contains("export type DemoMessage = "), "{ts}");
     assert!(
-        ts.contains("export type DemoTopic = \"log\" | \"status\";"),
+        ts.contains("export type DemoTopic = \"log\" | \"status\" | \"summary\";"),
         "{ts}"
     );
 }

@@ -70,6 +70,14 @@ pub struct Job {
     tags: Vec<String>,
 }
 
+/// A channel whose declarations would collide with the shared run lifecycle types.
+#[channel(name = "lifecycle:<id>")]
+pub struct RunLifecycle {
+    pub id: String,
+    #[topic]
+    note: String,
+}
+
 fn registry() -> ChannelRegistry {
     // Name the demo channel so that its registration is linked into this test binary.
     let _ = realtime::demo::Demo::new("linked");
@@ -80,24 +88,32 @@ fn registry() -> ChannelRegistry {
 fn the_export_declares_every_channel_and_is_written_for_tsc() {
     let ts = declarations(&registry());
     for expected in [
-        "export interface Envelope<Topic extends string = string, Data = unknown> {",
+        "export interface Envelope<Topic extends string = string, Data = unknown, Kind extends MessageKind = MessageKind> {",
         "export type PipelineTopic = \"llm_tokens\" | \"status\";",
         "export interface PipelineTopics {\n  llm_tokens: PipelineLlmTokens;\n  /** Progress of the run. */\n  status: PipelineStatus;\n}",
-        "export type PipelineMessage = { [T in PipelineTopic]: Envelope<T, PipelineTopics[T]> }[PipelineTopic];",
+        "export type PipelineMessage = { [T in PipelineTopic]: Envelope<T, PipelineTopics[T], \"data\" | \"chunk\"> }[PipelineTopic];",
         "export type PipelineChannelName = `pipeline:${string}`;",
         "export function pipelineChannel(params: { run_id: string }): PipelineChannelName {\n  return `pipeline:${params.run_id}`;\n}",
         "export type JobChannelName = `job:${string}/attempt:${number}`;",
         "export function jobChannel(params: { job: string; attempt: number }): JobChannelName {",
-        "export type DemoTopic = \"log\" | \"status\";",
+        "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
         "export interface DemoStatus {",
         "  percent: number;",
         "  step?: Step | null;",
         "export interface Step {",
         "export type FinishReason = \"stop\" | \"length\";",
         "export type JobTags = string[];",
+        "export type PipelineEvent = PipelineMessage | RunLifecycleMessage | DatastreamStartMessage<PipelineTopic> | DatastreamEndMessage<PipelineTopic>;",
+        "export type RunLifecycleMessage = Envelope<\"run\", RunLifecycleUpdate, \"run\">;",
+        "export type RunLifecycleStatus = \"started\" | \"completed\" | \"failed\" | \"cancelled\";",
+        "export type DatastreamStartMessage<Topic extends string = string> = Envelope<Topic, string, \"datastream-start\"> & {",
+        "  stream_id?: string;",
+        // Renamed, as two channels of one name are, not to collide with the shared types.
+        "export type RunLifecycle2Message = { [T in RunLifecycle2Topic]: Envelope<T, RunLifecycle2Topics[T], \"data\" | \"chunk\"> }[RunLifecycle2Topic];",
     ] {
         assert!(ts.contains(expected), "missing {expected:?} in:\n{ts}");
     }
+    assert_eq!(ts.matches("export type RunLifecycleMessage ").count(), 1);
     assert_eq!(ts, declarations(&registry()), "the output is deterministic");
 
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/realtime-export");

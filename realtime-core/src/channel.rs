@@ -5,7 +5,7 @@ use std::hash::Hash;
 
 use serde_json::Value;
 
-use crate::{ChannelNameError, DecodeError, RunUpdate, TopicSpec};
+use crate::{ChannelNameError, DataStream, DecodeError, RunUpdate, TopicSpec};
 
 /// A declared channel: a name pattern with parameters, and a fixed set of typed topics.
 ///
@@ -65,6 +65,12 @@ pub trait Channel: Debug + Send + Sync + Sized + 'static {
         let _ = message;
         None
     }
+
+    /// Wraps a data stream received on this channel into the message enum: the generated
+    /// enum's `Stream` variant.
+    ///
+    /// A channel implemented by hand needs a variant of its message enum to hold one.
+    fn stream_message(stream: DataStream<Self::Message>) -> Self::Message;
 
     /// The spec of the topic with this wire name, if the channel has one.
     fn topic(name: &str) -> Option<&'static TopicSpec> {

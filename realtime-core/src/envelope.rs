@@ -42,7 +42,8 @@ pub enum MessageKind {
 /// }
 /// ```
 ///
-/// `run_id` and `fn_id` are left out when unknown. `id` is assigned by the transport
+/// `run_id` and `fn_id` are left out when unknown; `stream_id` is there only on the
+/// envelopes of a data stream. `id` is assigned by the transport
 /// when the message is published.
 ///
 /// ```
@@ -73,6 +74,10 @@ pub struct Envelope {
     /// The function that published it, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fn_id: Option<String>,
+    /// The data stream it belongs to: set on `datastream-start`, `chunk` and
+    /// `datastream-end` envelopes (see [`DataStream`](crate::DataStream)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
     /// When the publisher created it.
     pub created_at: DateTime<Utc>,
 }
@@ -88,6 +93,7 @@ impl Envelope {
             kind: MessageKind::Data,
             run_id: None,
             fn_id: None,
+            stream_id: None,
             created_at: Utc::now(),
         }
     }
@@ -96,6 +102,22 @@ impl Envelope {
     /// [`RunUpdate`](crate::RunUpdate), on the reserved [`RUN_TOPIC`](crate::RUN_TOPIC).
     pub fn is_run(&self) -> bool {
         self.kind == MessageKind::Run
+    }
+
+    /// Whether the data is a payload of the topic, to be checked against its schema: a
+    /// `data` message or a stream's `chunk`. A run update, a stream's start (its id) and
+    /// end ([`StreamEnd`](crate::StreamEnd)) are not.
+    pub fn carries_topic_data(&self) -> bool {
+        matches!(self.kind, MessageKind::Data | MessageKind::Chunk)
+    }
+
+    /// Whether this envelope is part of a data stream: a `datastream-start`, `chunk` or
+    /// `datastream-end`.
+    pub fn is_stream(&self) -> bool {
+        matches!(
+            self.kind,
+            MessageKind::DatastreamStart | MessageKind::Chunk | MessageKind::DatastreamEnd
+        )
     }
 }
 

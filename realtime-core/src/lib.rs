@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod channel;
+mod datastream;
 mod envelope;
 mod error;
 pub mod export;
@@ -30,6 +31,7 @@ mod token;
 mod topic;
 
 pub use channel::{Channel, TopicKey};
+pub use datastream::{DataStream, StreamEnd, StreamError, StreamStatus};
 pub use envelope::{Envelope, MessageKind};
 pub use error::{ChannelNameError, DecodeError};
 #[doc(hidden)]

@@ -119,7 +119,7 @@ pub fn expand(def: ChannelDef) -> TokenStream {
     let new_doc = format!("Builds the channel `{pattern}` from its parameters.");
     let topic_enum_doc = format!("The topics of [`{ident}`], one variant each.");
     let message_enum_doc =
-        format!("A typed message of [`{ident}`]: one variant per topic, holding its payload, and `Run` for run lifecycle updates.");
+        format!("A typed message of [`{ident}`]: one variant per topic, holding its payload, `Run` for run lifecycle updates and `Stream` for data streams.");
     let variant_docs = wire_names.iter().map(|w| format!("The `{w}` topic."));
     let variant_docs2 = variant_docs.clone();
     let ident_text = ident.to_string();
@@ -160,6 +160,8 @@ pub fn expand(def: ChannelDef) -> TokenStream {
             #(#[doc = #variant_docs2] #variants(#payloads),)*
             /// A run lifecycle update (a `run` kind message, on the reserved `run` topic).
             Run(#rt::RunUpdate),
+            /// A data stream on one of the topics: its chunks, each the topic's variant.
+            Stream(#rt::DataStream<#message_enum>),
         }
 
         impl #ident {
@@ -178,11 +180,16 @@ pub fn expand(def: ChannelDef) -> TokenStream {
         }
 
         impl #message_enum {
-            /// The topic this message belongs to; `None` for a run lifecycle update.
+            /// The topic this message belongs to (a data stream's too); `None` for a run
+            /// lifecycle update.
             #vis fn topic(&self) -> ::core::option::Option<#topic_enum> {
                 match self {
                     #(#message_enum::#variants(_) => ::core::option::Option::Some(#topic_enum::#variants),)*
                     #message_enum::Run(_) => ::core::option::Option::None,
+                    #message_enum::Stream(stream) => <#topic_enum as #rt::TopicKey>::all()
+                        .iter()
+                        .copied()
+                        .find(|topic| #rt::TopicKey::name(*topic) == stream.topic()),
                 }
             }
 
@@ -227,6 +234,12 @@ pub fn expand(def: ChannelDef) -> TokenStream {
                     #[allow(unused_variables)]
                     let values = pattern.match_name(name)?;
                     ::core::result::Result::Ok(#ident { #(#parse_fields,)* })
+                }
+
+                fn stream_message(
+                    stream: #rt::DataStream<#message_enum>,
+                ) -> #message_enum {
+                    #message_enum::Stream(stream)
                 }
 
                 fn run_update(
@@ -291,6 +304,7 @@ pub fn expand(def: ChannelDef) -> TokenStream {
                     match self {
                         #(#message_enum::#variants(data) => #debuggers(data, f, #variant_names),)*
                         #message_enum::Run(update) => f.debug_tuple("Run").field(update).finish(),
+                        #message_enum::Stream(stream) => f.debug_tuple("Stream").field(stream).finish(),
                     }
                 }
             }

@@ -31,6 +31,21 @@ pub enum PublishError {
     /// The payload breaks its topic's JSON Schema.
     #[error(transparent)]
     SchemaViolation(#[from] SchemaViolation),
+    /// A data stream's chunk is larger, as JSON, than the stream's
+    /// [limit](crate::StreamLimits::max_chunk_bytes).
+    #[error("stream chunk of {size} bytes is over the limit of {limit} bytes")]
+    ChunkTooLarge {
+        /// The chunk's size as JSON, in bytes.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A data stream already has as many chunks as its [limit](crate::StreamLimits::max_chunks).
+    #[error("the stream already has {limit} chunks, its limit")]
+    TooManyChunks {
+        /// The limit in force.
+        limit: u64,
+    },
     /// The concrete channel name holds characters channel names do not allow (a parameter
     /// whose text has a space, say).
     #[error("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`")]
@@ -81,4 +96,11 @@ pub enum RecvError {
     /// A message from the transport does not decode into its topic's payload type.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// A message from the transport is not well formed (a data stream envelope without a
+    /// stream id); it is not delivered.
+    #[error("a malformed message: {reason}")]
+    Malformed {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }

@@ -14,6 +14,7 @@
 mod callback;
 #[cfg(feature = "client")]
 pub mod client;
+mod datastream;
 mod delivery;
 mod error;
 #[cfg(feature = "gateway")]
@@ -32,6 +33,9 @@ mod transport;
 mod views;
 
 pub use callback::SubscriptionHandle;
+pub use datastream::{
+    RawStreamWriter, StreamBuilder, StreamLimits, StreamWriter, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES,
+};
 pub use delivery::Delivery;
 pub use error::{PublishError, RecvError, SubscribeError, TransportError};
 pub use memory::{MemoryTransport, MemoryTransportBuilder};

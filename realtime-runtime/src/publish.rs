@@ -32,6 +32,8 @@ pub struct PublishOptions {
     /// How long the key is remembered, if not the handle's
     /// ([`RealtimeBuilder::idempotency_ttl`](crate::RealtimeBuilder::idempotency_ttl)).
     pub idempotency_ttl: Option<Duration>,
+    /// The data stream the message is part of; set by [`StreamWriter`](crate::StreamWriter).
+    pub stream_id: Option<String>,
 }
 
 /// Checks an idempotency key: 1 to [`MAX_IDEMPOTENCY_KEY_BYTES`] visible ASCII characters.
@@ -182,19 +184,77 @@ fn publish_typed<'a, C: Channel, T: Payload>(
 
 /// The size of `value` as compact JSON, in bytes, without keeping the encoding.
 pub(crate) fn json_size(value: &Value) -> usize {
-    struct Count(usize);
-    impl io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
     let mut count = Count(0);
     serde_json::to_writer(&mut count, value).expect("writing JSON to a counter cannot fail");
     count.0
+}
+
+/// The size of `value` as compact JSON if it is over `limit` bytes, else `None`.
+///
+/// Counting the exact size means encoding the value, which costs more than its schema
+/// check; nearly every payload is far below the limit, so a bound that only adds up
+/// lengths is tried first, and the exact size is counted only when the bound is over.
+pub(crate) fn json_size_over(value: &Value, limit: usize) -> Option<usize> {
+    if json_size_bound(value, limit) <= limit {
+        return None;
+    }
+    let size = json_size(value);
+    (size > limit).then_some(size)
+}
+
+/// A size `value` as compact JSON does not exceed, or any size over `limit` once the
+/// bound passes it. A string's bytes may each be escaped as `\u00XX`: 6 bytes.
+fn json_size_bound(value: &Value, limit: usize) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(_) => 5,
+        // Exact and cheap: no allocation, and right whatever the number's representation.
+        Value::Number(n) => {
+            let mut count = Count(0);
+            serde_json::to_writer(&mut count, n).expect("writing JSON to a counter cannot fail");
+            count.0
+        }
+        Value::String(s) => string_bound(s),
+        Value::Array(items) => {
+            let mut total = 2usize;
+            for item in items {
+                total = total.saturating_add(json_size_bound(item, limit) + 1);
+                if total > limit {
+                    break;
+                }
+            }
+            total
+        }
+        Value::Object(map) => {
+            let mut total = 2usize;
+            for (key, item) in map {
+                total = total
+                    .saturating_add(string_bound(key))
+                    .saturating_add(json_size_bound(item, limit) + 2);
+                if total > limit {
+                    break;
+                }
+            }
+            total
+        }
+    }
+}
+
+fn string_bound(s: &str) -> usize {
+    s.len().saturating_mul(6).saturating_add(2)
+}
+
+/// An `io::Write` that only counts bytes.
+struct Count(usize);
+
+impl io::Write for Count {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -224,5 +284,27 @@ mod tests {
             super::json_size(&value),
             serde_json::to_vec(&value).unwrap().len()
         );
+    }
+
+    #[test]
+    fn json_size_over_is_exact_at_the_limit() {
+        let values = [
+            serde_json::json!(null),
+            serde_json::json!(-1.5e300),
+            serde_json::json!("\u{1}\"\\é plain"),
+            serde_json::json!({"a": [1, true, null, "x\n"], "b": {"c": -7}, "é": []}),
+            serde_json::json!([[], {}, "", 18446744073709551615u64]),
+        ];
+        for value in values {
+            let size = serde_json::to_vec(&value).unwrap().len();
+            for limit in [0, size - 1, size, size + 1, 6 * size] {
+                let expected = (size > limit).then_some(size);
+                assert_eq!(
+                    super::json_size_over(&value, limit),
+                    expected,
+                    "{value} at {limit}"
+                );
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use realtime_core::{is_valid_channel_name, Channel, Envelope, MessageId, Payload, Topic, TopicSpec};
 use serde_json::Value;
 
-use crate::publish::{check_idempotency_key, json_size, Publish, PublishOptions};
+use crate::publish::{check_idempotency_key, json_size_over, Publish, PublishOptions};
 use crate::{Delivery, MemoryTransport, PublishError, Published, SubscribeBuilder, Transport};
 
 /// The default limit on a payload's size as JSON: 512 KiB.
@@ -141,8 +141,7 @@ impl Realtime {
                 name: channel.to_owned(),
             });
         }
-        let size = json_size(&data);
-        if size > self.inner.max_payload_bytes {
+        if let Some(size) = json_size_over(&data, self.inner.max_payload_bytes) {
             return Err(PublishError::PayloadTooLarge {
                 size,
                 limit: self.inner.max_payload_bytes,
@@ -155,6 +154,7 @@ impl Realtime {
         envelope.kind = options.kind;
         envelope.run_id = options.run_id;
         envelope.fn_id = options.fn_id;
+        envelope.stream_id = options.stream_id;
         let delivery = match spec {
             Some(spec) => Delivery::checked_against(envelope, spec),
             None => Delivery::new(envelope),

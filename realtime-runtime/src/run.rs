@@ -108,6 +108,14 @@ impl<C: Channel> RunScope<C> {
         }
     }
 
+    pub(crate) fn realtime(&self) -> &Realtime {
+        &self.realtime
+    }
+
+    pub(crate) fn fn_id_ref(&self) -> Option<&str> {
+        self.fn_id.as_deref()
+    }
+
     /// The idempotency key of a status of this run: `<run id>:run:<status>`.
     fn key(&self, status: RunStatus) -> String {
         format!("{}:{RUN_TOPIC}:{status}", self.run_id)
@@ -119,7 +127,7 @@ impl<C: Channel> RunScope<C> {
             run_id: Some(self.run_id.clone()),
             fn_id: self.fn_id.clone(),
             idempotency_key: Some(self.key(update.status)),
-            idempotency_ttl: None,
+            ..PublishOptions::default()
         };
         let data = serde_json::to_value(&update).map_err(PublishError::Serialize)?;
         self.realtime

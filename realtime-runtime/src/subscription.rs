@@ -12,6 +12,12 @@
 //! whatever topics were chosen, as the `Run` variant of the message enum; they have no
 //! topic schema and are not validated.
 //!
+//! A data stream ([`Realtime::stream`](crate::Realtime::stream)) on a chosen topic arrives
+//! as one message, the `Stream` variant, holding a
+//! [`DataStream`](realtime_core::DataStream) of its chunks (each validated and decoded
+//! like a message of the topic). The stream can be read to its end without polling the
+//! subscription meanwhile; messages that arrive in the meantime wait for the subscription.
+//!
 //! [`close`](Subscription::close), or dropping the subscription, frees what it holds and
 //! ends its JSON and SSE views.
 
@@ -22,17 +28,26 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use realtime_core::{Channel, Message, TopicKey, TopicSpec, RUN_TOPIC};
+use realtime_core::{Channel, DataStream, Message, TopicKey, TopicSpec, RUN_TOPIC};
 use tokio_util::sync::CancellationToken;
 
+use crate::datastream::fold::{Fold, Source, Step};
+use crate::datastream::stream_step;
 use crate::{Delivery, RecvError, TransportStream};
 
 /// A typed stream of messages: `Stream<Item = Result<Message<C::Message>, RecvError>>`.
 pub struct Subscription<C: Channel> {
     channel: Arc<str>,
-    stream: Option<TransportStream>,
+    fold: Option<Fold<Feed<C>>>,
     filter: TopicFilter,
     closed: CancellationToken,
+}
+
+/// What a subscription reads: the transport's feed, filtered and decoded.
+struct Feed<C: Channel> {
+    channel: Arc<str>,
+    stream: TransportStream,
+    filter: TopicFilter,
     _channel: PhantomData<fn() -> C>,
 }
 
@@ -46,7 +61,7 @@ pub(crate) struct TopicFilter {
 /// What a subscription takes a delivery as.
 #[derive(Clone, Copy)]
 pub(crate) enum Selected {
-    /// Data of one of its topics.
+    /// Data of one of its topics, or part of a data stream on one.
     Topic(&'static TopicSpec),
     /// A run lifecycle message, taken whatever the topics.
     Run,
@@ -64,7 +79,7 @@ impl Selected {
 
 impl TopicFilter {
     /// How the subscription takes the delivery, if it does: a run message always, data
-    /// when the subscription has its topic.
+    /// and data streams when the subscription has their topic.
     pub(crate) fn select(&self, delivery: &Delivery) -> Option<Selected> {
         let envelope = delivery.envelope();
         if envelope.is_run() {
@@ -79,10 +94,14 @@ impl TopicFilter {
     }
 
     /// Checks a selected delivery's data, if this subscription validates. Run messages
-    /// have no topic schema.
+    /// have no topic schema, and a data stream's start and end carry no topic data.
     pub(crate) fn check(&self, delivery: &Delivery, selected: Selected) -> Result<(), RecvError> {
         match selected {
-            Selected::Topic(spec) if self.validate && spec.validates() => Ok(delivery.check(spec)?),
+            Selected::Topic(spec)
+                if self.validate && spec.validates() && delivery.envelope().carries_topic_data() =>
+            {
+                Ok(delivery.check(spec)?)
+            }
             _ => Ok(()),
         }
     }
@@ -96,12 +115,19 @@ impl<C: Channel> Subscription<C> {
         validate: bool,
     ) -> Self {
         let topics: Arc<[&'static TopicSpec]> = topics.into_iter().map(TopicKey::spec).collect();
-        Subscription {
-            channel: channel.into(),
-            stream: Some(stream),
-            filter: TopicFilter { topics, validate },
-            closed: CancellationToken::new(),
+        let channel: Arc<str> = channel.into();
+        let filter = TopicFilter { topics, validate };
+        let feed = Feed {
+            channel: channel.clone(),
+            stream,
+            filter: filter.clone(),
             _channel: PhantomData,
+        };
+        Subscription {
+            channel,
+            fold: Some(Fold::new(feed)),
+            filter,
+            closed: CancellationToken::new(),
         }
     }
 
@@ -119,26 +145,36 @@ impl<C: Channel> Subscription<C> {
     /// [`SubscribeBuilder::after`](crate::SubscribeBuilder::after) if this subscription
     /// is dropped and opened again. `None` once closed.
     pub fn last_id(&self) -> Option<realtime_core::MessageId> {
-        self.stream.as_ref().and_then(TransportStream::last_id)
+        self.fold
+            .as_ref()?
+            .with_source(|feed| feed.and_then(|feed| feed.stream.last_id()))
     }
 
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
-        self.stream.is_none()
+        self.fold.is_none()
     }
 
-    /// Closes the subscription: the stream and every view end, and what they held is freed.
+    /// Closes the subscription: the stream and every view end, and what they held is
+    /// freed. Data streams being read end with
+    /// [`StreamError::Interrupted`](realtime_core::StreamError::Interrupted) once read.
     pub fn close(&mut self) {
-        self.stream = None;
+        self.fold = None;
         self.closed.cancel();
     }
 
-    pub(crate) fn parts(&self) -> Option<(&TransportStream, &TopicFilter, &CancellationToken)> {
-        self.stream
-            .as_ref()
-            .map(|stream| (stream, &self.filter, &self.closed))
+    /// A new feed of the same channel from now on, with the topic filter and the token
+    /// that ends views; for the JSON and SSE views.
+    pub(crate) fn view_parts(&self) -> Option<(TransportStream, TopicFilter, CancellationToken)> {
+        let stream = self
+            .fold
+            .as_ref()?
+            .with_source(|feed| feed.map(|feed| feed.stream.resubscribe()))?;
+        Some((stream, self.filter.clone(), self.closed.clone()))
     }
+}
 
+impl<C: Channel> Feed<C> {
     fn decode(&self, delivery: &Delivery, selected: Selected) -> Result<Message<C::Message>, RecvError> {
         self.filter.check(delivery, selected)?;
         let envelope = delivery.envelope();
@@ -156,26 +192,58 @@ impl<C: Channel> Subscription<C> {
     }
 }
 
+impl<C: Channel> Source for Feed<C> {
+    type Message = C::Message;
+    type Error = RecvError;
+
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, RecvError>>> {
+        loop {
+            let delivery = match Pin::new(&mut self.stream).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(gap))) => {
+                    return Poll::Ready(Some(Step::Break(
+                        RecvError::ContinuityLost(gap),
+                        "messages of the channel were lost",
+                    )))
+                }
+                Poll::Ready(Some(Ok(delivery))) => delivery,
+            };
+            let Some(selected) = self.filter.select(&delivery) else {
+                continue;
+            };
+            let envelope = delivery.envelope();
+            let step = match selected {
+                Selected::Topic(spec) if envelope.is_stream() => {
+                    match stream_step::<C>(&self.channel, envelope, spec, self.filter.validate) {
+                        Ok(step) => Step::Stream(step),
+                        Err(reason) => Step::Item(Err(RecvError::Malformed { reason })),
+                    }
+                }
+                _ => Step::Item(self.decode(&delivery, selected)),
+            };
+            return Poll::Ready(Some(step));
+        }
+    }
+
+    fn wrap(stream: DataStream<C::Message>) -> C::Message {
+        C::stream_message(stream)
+    }
+}
+
 impl<C: Channel> Stream for Subscription<C> {
     type Item = Result<Message<C::Message>, RecvError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            let Some(stream) = self.stream.as_mut() else {
-                return Poll::Ready(None);
-            };
-            let delivery = match Pin::new(stream).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    self.close();
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(Err(gap))) => return Poll::Ready(Some(Err(RecvError::ContinuityLost(gap)))),
-                Poll::Ready(Some(Ok(delivery))) => delivery,
-            };
-            if let Some(selected) = self.filter.select(&delivery) {
-                return Poll::Ready(Some(self.decode(&delivery, selected)));
+        let Some(fold) = self.fold.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(fold).poll_next(cx) {
+            Poll::Ready(None) => {
+                self.close();
+                Poll::Ready(None)
             }
+            other => other,
         }
     }
 }

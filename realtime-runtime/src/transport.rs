@@ -319,19 +319,19 @@ impl Stream for TransportStream {
             }
             match this.live.poll_recv(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Ready(Some(Ok(Ok(delivery)))) => {
+                Poll::Ready(Received::Closed) => return Poll::Ready(None),
+                Poll::Ready(Received::Delivery(delivery)) => {
                     if let Some(delivery) = this.accept(delivery) {
                         return Poll::Ready(Some(Ok(delivery)));
                     }
                 }
-                Poll::Ready(Some(Ok(Err(gap)))) => {
+                Poll::Ready(Received::Gap(gap)) => {
                     return Poll::Ready(Some(Err(ContinuityLost {
                         last_seen: this.seen,
                         ..gap
                     })))
                 }
-                Poll::Ready(Some(Err(missed))) => this.recover(missed),
+                Poll::Ready(Received::Lagged(missed)) => this.recover(missed),
             }
         }
     }
@@ -364,6 +364,22 @@ enum RecvState {
     Done,
 }
 
+/// What the live receiver gave.
+///
+/// Each variant is taken out of the broadcast result field by field: moving the whole
+/// result (a [`FeedItem`] inside a `Result`) on every message was a measurable share of a
+/// delivery, most of it a stall on reading back a value just written.
+enum Received {
+    /// A message.
+    Delivery(Arc<Delivery>),
+    /// A gap the transport detected.
+    Gap(ContinuityLost),
+    /// The buffer overflowed: this many messages were missed.
+    Lagged(u64),
+    /// The channel was closed.
+    Closed,
+}
+
 async fn recv_owned(mut rx: broadcast::Receiver<FeedItem>) -> RecvOutcome {
     let result = rx.recv().await;
     (result, rx)
@@ -377,49 +393,45 @@ impl LiveReceiver {
         }
     }
 
-    /// The next item, or `Err(missed)` after an overflow, or `None` once closed.
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<FeedItem, u64>>> {
-        loop {
-            match std::mem::replace(&mut self.state, RecvState::Waiting) {
-                RecvState::Done => {
+    /// The next item, an overflow, or the end.
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Received> {
+        if let RecvState::Ready(rx) = &mut self.state {
+            // The receiver stays in place while messages are buffered.
+            match rx.try_recv() {
+                Ok(Ok(delivery)) => return Poll::Ready(Received::Delivery(delivery)),
+                Ok(Err(gap)) => return Poll::Ready(Received::Gap(gap)),
+                Err(TryRecvError::Lagged(missed)) => return Poll::Ready(Received::Lagged(missed)),
+                Err(TryRecvError::Closed) => {
                     self.state = RecvState::Done;
-                    return Poll::Ready(None);
+                    return Poll::Ready(Received::Closed);
                 }
-                RecvState::Ready(mut rx) => {
-                    let outcome = match rx.try_recv() {
-                        Ok(item) => Some(Ok(item)),
-                        Err(TryRecvError::Lagged(missed)) => Some(Err(missed)),
-                        Err(TryRecvError::Closed) => {
-                            self.state = RecvState::Done;
-                            return Poll::Ready(None);
-                        }
-                        Err(TryRecvError::Empty) => {
-                            match &mut self.waiting {
-                                Some(waiting) => waiting.set(recv_owned(rx)),
-                                None => self.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
-                            }
-                            continue;
-                        }
+                Err(TryRecvError::Empty) => {
+                    let RecvState::Ready(rx) = std::mem::replace(&mut self.state, RecvState::Waiting) else {
+                        unreachable!("matched as ready above")
                     };
-                    self.state = RecvState::Ready(rx);
-                    return Poll::Ready(outcome);
-                }
-                RecvState::Waiting => {
-                    let waiting = self.waiting.as_mut().expect("a waiting stream has a future");
-                    let Poll::Ready((result, rx)) = waiting.poll(cx) else {
-                        return Poll::Pending;
-                    };
-                    self.state = RecvState::Ready(rx);
-                    return Poll::Ready(match result {
-                        Ok(item) => Some(Ok(item)),
-                        Err(RecvError::Lagged(missed)) => Some(Err(missed)),
-                        Err(RecvError::Closed) => {
-                            self.state = RecvState::Done;
-                            None
-                        }
-                    });
+                    match &mut self.waiting {
+                        Some(waiting) => waiting.set(recv_owned(rx)),
+                        None => self.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
+                    }
                 }
             }
         }
+        if let RecvState::Done = self.state {
+            return Poll::Ready(Received::Closed);
+        }
+        let waiting = self.waiting.as_mut().expect("a waiting stream has a future");
+        let Poll::Ready((result, rx)) = waiting.poll(cx) else {
+            return Poll::Pending;
+        };
+        self.state = RecvState::Ready(rx);
+        Poll::Ready(match result {
+            Ok(Ok(delivery)) => Received::Delivery(delivery),
+            Ok(Err(gap)) => Received::Gap(gap),
+            Err(RecvError::Lagged(missed)) => Received::Lagged(missed),
+            Err(RecvError::Closed) => {
+                self.state = RecvState::Done;
+                Received::Closed
+            }
+        })
     }
 }

@@ -44,12 +44,11 @@ impl<C: Channel> Subscription<C> {
     }
 
     fn delivery_view(&self) -> impl Stream<Item = Result<Arc<Delivery>, RecvError>> + Send + 'static {
-        let Some((source, filter, closed)) = self.parts() else {
+        let Some((source, filter, closed)) = self.view_parts() else {
             return stream::empty().left_stream();
         };
-        let filter: TopicFilter = filter.clone();
+        let filter: TopicFilter = filter;
         source
-            .resubscribe()
             .filter_map(move |item| {
                 let out = match item {
                     Err(gap) => Some(Err(RecvError::ContinuityLost(gap))),
@@ -59,7 +58,7 @@ impl<C: Channel> Subscription<C> {
                 };
                 futures::future::ready(out)
             })
-            .take_until(closed.clone().cancelled_owned())
+            .take_until(closed.cancelled_owned())
             .right_stream()
     }
 }

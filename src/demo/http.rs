@@ -128,7 +128,7 @@ async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, 
     let token = state
         .gateway
         .tokens()
-        .mint(&run, [DemoTopic::Status, DemoTopic::Log])
+        .mint(&run, [DemoTopic::Status, DemoTopic::Log, DemoTopic::Summary])
         .map_err(|e| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -140,7 +140,7 @@ async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, 
         channel: run.name(),
         run_id,
         token: token.jwt,
-        topics: vec!["status", "log"],
+        topics: vec!["status", "log", "summary"],
         steps: STEPS.len(),
     };
     Ok((StatusCode::CREATED, Json(body)))

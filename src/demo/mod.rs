@@ -1,6 +1,9 @@
 //! A demo run is a scripted job ([`STEPS`](crate::demo::STEPS)) that publishes to its own
-//! channel, `demo:<run_id>` ([`Demo`](crate::demo::Demo)): a `log` line, then a `status`
-//! with the stage and percent, one step at a human pace, until 100 %. The page
+//! channel, `demo:<run_id>` ([`Demo`](crate::demo::Demo)), as a run
+//! ([`RunScope`](crate::RunScope)): `started`, then per step a `log` line and a `status`
+//! with the stage and percent, one step at a human pace, until 100 %; at the drafting step
+//! it streams its [`SUMMARY`](crate::demo::SUMMARY) word by word as a data stream on the
+//! `summary` topic; then `completed`. The page
 //! (`page.html` and its script `page.js`, served by [`router`](crate::demo::router))
 //! asks the server for a run and a subscription token, subscribes over the gateway's
 //! WebSocket, and only then starts the run, so it sees every message: delivery is live,
@@ -23,13 +26,21 @@
 //! let mut sub = rt.subscribe(&run).await?;
 //! demo::run_job(&rt, &run, std::time::Duration::ZERO).await?;
 //!
-//! let mut lines = Vec::new();
-//! while lines.len() < STEPS.len() {
-//!     if let DemoMessage::Log(log) = sub.next().await.unwrap()?.data {
-//!         lines.push(log.line);
+//! let (mut lines, mut summary) = (Vec::new(), String::new());
+//! loop {
+//!     match sub.next().await.unwrap()?.data {
+//!         DemoMessage::Log(log) => lines.push(log.line),
+//!         DemoMessage::Stream(mut words) => {
+//!             while let Some(DemoMessage::Summary(word)) = words.next().await.transpose()? {
+//!                 summary.push_str(&word);
+//!             }
+//!         }
+//!         DemoMessage::Run(update) if update.status.is_terminal() => break,
+//!         _ => {}
 //!     }
 //! }
 //! assert_eq!(lines, STEPS.iter().map(|s| s.line).collect::<Vec<_>>());
+//! assert_eq!(summary, demo::SUMMARY);
 //! # Ok(())
 //! # }
 //! ```
@@ -76,6 +87,9 @@ pub struct Demo {
     /// What happened, one line per step.
     #[topic]
     log: DemoLog,
+    /// The summary the run writes, streamed word by word.
+    #[topic]
+    summary: String,
 }
 
 /// One step of the demo script.
@@ -115,41 +129,52 @@ pub const STEPS: &[DemoStep] = &[
     step(100, "Done", "Pipeline complete"),
 ];
 
+/// The summary a demo run streams, word by word, at its drafting step.
+pub const SUMMARY: &str = "The three sources agree: the pipeline indexed 128 chunks, found 12 relevant \
+passages, and every claim in this summary is supported by them.";
+
+/// The step after which the summary is streamed: "Drafting the summary".
+const SUMMARY_STEP: usize = 8;
+
 /// The function id demo messages are tagged with.
 pub const FN_ID: &str = "demo-pipeline";
 
-/// Runs the demo script on `run`: for each of [`STEPS`], publishes its `log` line, then
-/// its `status`, then waits `pace` (not after the last step).
+/// Runs the demo script on `run`, as a run of its own id: `started`; for each of
+/// [`STEPS`], its `log` line then its `status`, then a wait of `pace` (not after the last
+/// step); after the drafting step, [`SUMMARY`] as a data stream of words on `summary`, a
+/// tenth of `pace` apart; then `completed`, with the summary's word count as output.
 ///
 /// The log line goes first so that a subscriber which stops at 100 % has every line.
 /// Messages are tagged with the run id and [`FN_ID`]. See the [module](self) example.
 pub async fn run_job(realtime: &Realtime, run: &Demo, pace: Duration) -> Result<(), PublishError> {
+    let scope = realtime.run(run, run.run_id.clone()).fn_id(FN_ID);
+    scope.started().await?;
     for (i, step) in STEPS.iter().enumerate() {
         if i > 0 {
             tokio::time::sleep(pace).await;
         }
-        realtime
-            .publish(
-                run.log(),
-                DemoLog {
-                    line: step.line.to_owned(),
-                },
-            )
-            .run_id(run.run_id.clone())
-            .fn_id(FN_ID)
-            .await?;
-        realtime
-            .publish(
-                run.status(),
-                DemoStatus {
-                    stage: step.stage.to_owned(),
-                    percent: step.percent,
-                },
-            )
-            .run_id(run.run_id.clone())
-            .fn_id(FN_ID)
-            .await?;
+        let line = DemoLog {
+            line: step.line.to_owned(),
+        };
+        scope.publish(run.log(), line).await?;
+        let status = DemoStatus {
+            stage: step.stage.to_owned(),
+            percent: step.percent,
+        };
+        scope.publish(run.status(), status).await?;
+        if i == SUMMARY_STEP {
+            let mut summary = scope.stream(run.summary()).open().await?;
+            for word in SUMMARY.split_inclusive(' ') {
+                summary.write(word.to_owned()).await?;
+                tokio::time::sleep(pace / 10).await;
+            }
+            summary.finish().await?;
+        }
     }
+    let words = SUMMARY.split_whitespace().count();
+    scope
+        .completed(serde_json::json!({ "summary_words": words }))
+        .await?;
     Ok(())
 }
 
@@ -162,6 +187,11 @@ mod tests {
         assert!(STEPS.windows(2).all(|w| w[0].percent < w[1].percent));
         assert_eq!(STEPS.first().map(|s| s.percent), Some(0));
         assert_eq!(STEPS.last().map(|s| s.percent), Some(100));
+    }
+
+    #[test]
+    fn the_summary_is_streamed_at_the_drafting_step() {
+        assert_eq!(STEPS[SUMMARY_STEP].line, "Drafting the summary from 12 passages");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 // @ts-check
 "use strict";
 
-/** @typedef {import("./channels").DemoMessage} DemoMessage */
+/** @typedef {import("./channels").DemoEvent} DemoEvent */
 /** @typedef {import("./channels").DemoChannelName} DemoChannelName */
 /** @typedef {import("./channels").DemoTopic} DemoTopic */
 /**
@@ -19,7 +19,7 @@
 
 (() => {
   /** @type {readonly DemoTopic[]} */
-  const TOPICS = ["log", "status"];
+  const TOPICS = ["log", "status", "summary"];
 
   /**
    * @param {string} id
@@ -103,8 +103,26 @@
     restart().disabled = false;
   }
 
+  /** @param {string} status */
+  function setRunStatus(status) {
+    $("run-status").dataset.status = status;
+    $("run-status").textContent = status;
+  }
+
+  /**
+   * @param {string} state
+   * @param {string} text
+   */
+  function setSummaryState(state, text) {
+    $("summary-state").dataset.state = state;
+    $("summary-state").textContent = text;
+  }
+
   function reset() {
     document.body.dataset.state = "starting";
+    setRunStatus("pending");
+    setSummaryState("waiting", "waiting for the stream");
+    $("summary").textContent = "";
     received = 0;
     $("received").textContent = "0";
     $("run-id").textContent = "–";
@@ -130,13 +148,53 @@
   }
 
   /**
-   * Whether a frame from the gateway is a message of the run's channel.
+   * Whether a frame from the gateway is a message of the run's channel: topic data (also
+   * a data stream's chunk), a run lifecycle update, or a data stream's start or end.
    * @param {any} frame
    * @param {DemoRun} run
-   * @returns {frame is DemoMessage}
+   * @returns {frame is DemoEvent}
    */
-  function isRunMessage(frame, run) {
-    return frame.channel === run.channel && TOPICS.includes(frame.topic) && frame.data != null;
+  function isRunEvent(frame, run) {
+    if (frame.channel !== run.channel || frame.data == null) return false;
+    return frame.kind === "run" ? frame.topic === "run" : TOPICS.includes(frame.topic);
+  }
+
+  /**
+   * @param {DemoEvent} msg
+   * @param {WebSocket} ws
+   */
+  function show(msg, ws) {
+    switch (msg.kind) {
+      case "run":
+        setRunStatus(msg.data.status);
+        if (msg.data.status === "completed") {
+          document.body.dataset.state = "done";
+          setConnection("done", "Completed");
+          restart().disabled = false;
+          ws.close(1000, "run complete");
+        } else if (msg.data.status !== "started") {
+          fail(`The run ${msg.data.status}${msg.data.error ? `: ${msg.data.error}` : ""}`);
+        }
+        return;
+      case "datastream-start":
+        $("summary").textContent = "";
+        setSummaryState("streaming", "streaming…");
+        return;
+      case "datastream-end":
+        if (msg.data.status === "finished") {
+          setSummaryState("finished", `${msg.data.chunks} words, finished`);
+        } else {
+          setSummaryState("aborted", `aborted: ${msg.data.error ?? "no reason given"}`);
+        }
+        return;
+    }
+    if (msg.topic === "summary") {
+      $("summary").textContent += msg.data;
+    } else if (msg.topic === "log" && typeof msg.data.line === "string") {
+      appendLog(msg.data.line, { at: msg.created_at });
+    } else if (msg.topic === "status") {
+      setProgress(msg.data.percent, msg.data.stage);
+    }
   }
 
   /**
@@ -155,19 +213,7 @@
     if (!frame || frame.channel !== run.channel) return;
     received += 1;
     $("received").textContent = String(received);
-    if (!isRunMessage(frame, run)) return;
-    const msg = frame;
-    if (msg.topic === "log" && typeof msg.data.line === "string") {
-      appendLog(msg.data.line, { at: msg.created_at });
-    } else if (msg.topic === "status") {
-      const value = setProgress(msg.data.percent, msg.data.stage);
-      if (value >= 100) {
-        document.body.dataset.state = "done";
-        setConnection("done", "Completed");
-        restart().disabled = false;
-        ws.close(1000, "run complete");
-      }
-    }
+    if (isRunEvent(frame, run)) show(frame, ws);
   }
 
   async function startRun() {

@@ -79,7 +79,7 @@ async fn the_index_lists_the_documents_and_the_registered_channels() {
         );
         assert_eq!(
             index["channels"],
-            serde_json::json!([{ "name": "Demo", "pattern": "demo:<run_id>", "topics": ["log", "status"] }]),
+            serde_json::json!([{ "name": "Demo", "pattern": "demo:<run_id>", "topics": ["log", "status", "summary"] }]),
             "only the channels registered with this gateway (not the tests' Pipeline)"
         );
     }
@@ -126,7 +126,12 @@ async fn the_asyncapi_document_names_the_requested_host() {
         api["channels"]["Demo"]["messages"]
             .as_object()
             .map(|m| m.keys().cloned().collect::<Vec<_>>()),
-        Some(vec!["log".to_owned(), "status".to_owned()])
+        Some(vec![
+            "log".to_owned(),
+            "run".to_owned(),
+            "status".to_owned(),
+            "summary".to_owned()
+        ])
     );
     assert_eq!(api["channels"].as_object().map(|c| c.len()), Some(1));
     assert_eq!(api["servers"]["gateway"]["host"], authority(&gw));
@@ -159,7 +164,7 @@ async fn the_typescript_declarations_are_plain_text() {
         Some(&b"nosniff"[..])
     );
     for expected in [
-        "export type DemoTopic = \"log\" | \"status\";",
+        "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
         "export type DemoMessage = ",
         "export function demoChannel(params: { run_id: string }): DemoChannelName {",
     ] {

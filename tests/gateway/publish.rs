@@ -244,20 +244,3 @@ async fn publishing_without_a_channel_or_topic_or_to_an_invalid_name_is_400() {
         .assert_error(400, "invalid_channel_name");
     assert_serving(&gw).await;
 }
-
-#[tokio::test]
-async fn publishing_a_text_stream_is_415() {
-    let gw = start(config()).await;
-    // Media types are case-insensitive, and may carry parameters.
-    for content_type in ["text/stream", "Text/Stream; charset=utf-8"] {
-        gw.publish_as(
-            Some(SIGNING_KEY),
-            &target("pipeline:a", "status"),
-            content_type,
-            "chunk",
-        )
-        .await
-        .assert_error(415, "unsupported_media_type");
-    }
-    assert_serving(&gw).await;
-}

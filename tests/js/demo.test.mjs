@@ -1,5 +1,6 @@
 // The demo page of `realtime serve --demo`, in real headless Chromium: it mints a token,
-// subscribes over WebSocket, starts a demo run and shows its progress and log live.
+// subscribes over WebSocket, starts a demo run and shows its run status, progress, log and
+// streamed summary live.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -30,6 +31,9 @@ const STEPS = [
   [100, "Done", "Pipeline complete"],
 ];
 const LINES = STEPS.map(([, , line]) => line);
+// The summary a run streams word by word (src/demo/mod.rs, `SUMMARY`).
+const SUMMARY =
+  "The three sources agree: the pipeline indexed 128 chunks, found 12 relevant passages, and every claim in this summary is supported by them.";
 
 let browser;
 
@@ -65,15 +69,23 @@ async function watchDemo(gateway, screenshot) {
   page.on("console", (msg) => msg.type() === "error" && problems.push(`console: ${msg.text()}`));
   const frames = [];
   page.on("websocket", (ws) => ws.on("framereceived", (frame) => frames.push(frame.payload)));
-  // Every value the progress bar takes, to tell live updates from a jump to the end.
+  // Every value the progress bar and the summary take, to tell live updates from a jump
+  // to the end.
   await page.addInitScript(() => {
     window.__progressSeen = [];
+    window.__summarySeen = [];
     document.addEventListener("DOMContentLoaded", () => {
       const bar = document.getElementById("progress");
       new MutationObserver(() => window.__progressSeen.push(Number(bar.getAttribute("aria-valuenow")))).observe(
         bar,
         { attributes: true, attributeFilter: ["aria-valuenow"] },
       );
+      const summary = document.getElementById("summary");
+      new MutationObserver(() => window.__summarySeen.push(summary.textContent)).observe(summary, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
   });
   try {
@@ -99,6 +111,10 @@ async function watchDemo(gateway, screenshot) {
       stage: await page.textContent("#stage"),
       connection: await page.getAttribute("#connection", "data-state"),
       received: await page.textContent("#received"),
+      runStatus: await page.textContent("#run-status"),
+      summary: await page.textContent("#summary"),
+      summaryState: await page.getAttribute("#summary-state", "data-state"),
+      summarySeen: await page.evaluate(() => window.__summarySeen),
       progressSeen: await page.evaluate(() => window.__progressSeen),
     };
   } finally {
@@ -118,13 +134,34 @@ function assertShowsTheRun(seen) {
   // The page's log holds the published lines, in order, each once.
   assert.deepEqual(seen.log, LINES);
 
-  // What the gateway sent over the page's WebSocket: the run's envelopes, tagged with it.
+  // The run's status and its summary, streamed word by word, not all at once.
+  assert.equal(seen.runStatus, "completed");
+  assert.equal(seen.summary, SUMMARY);
+  assert.equal(seen.summaryState, "finished");
+  const words = SUMMARY.split(" ").length;
+  assert.ok(new Set(seen.summarySeen).size >= words / 2, `summary texts seen: ${seen.summarySeen.length}`);
+
+  // What the gateway sent over the page's WebSocket: the run's envelopes, tagged with it:
+  // started, a log and a status per step, the summary's stream, completed.
   const channel = `demo:${seen.runId}`;
   const envelopes = seen.frames.filter((f) => f.channel === channel);
-  assert.equal(envelopes.length, STEPS.length * 2);
+  assert.equal(envelopes.length, STEPS.length * 2 + words + 4);
   assert.equal(seen.received, String(envelopes.length));
+  const runs = envelopes.filter((e) => e.kind === "run");
+  assert.deepEqual(runs.map((e) => e.data.status), ["started", "completed"]);
+  assert.deepEqual(runs[1].data.output, { summary_words: words });
+  assert.equal(envelopes[0].kind, "run");
+  assert.equal(envelopes.at(-1).kind, "run");
+  const stream = envelopes.filter((e) => e.topic === "summary");
+  assert.deepEqual(
+    stream.map((e) => e.kind),
+    ["datastream-start", ...Array(words).fill("chunk"), "datastream-end"],
+  );
+  assert.ok(stream.every((e) => e.stream_id === stream[0].data), "one stream id, announced at its start");
+  assert.equal(stream.filter((e) => e.kind === "chunk").map((e) => e.data).join(""), SUMMARY);
+  assert.deepEqual(stream.at(-1).data, { status: "finished", chunks: words });
   for (const env of envelopes) {
-    assert.equal(env.kind, "data");
+    assert.ok(["data", "run", "datastream-start", "chunk", "datastream-end"].includes(env.kind), env.kind);
     assert.equal(env.run_id, seen.runId);
     assert.equal(env.fn_id, "demo-pipeline");
     assert.match(env.id, /^\d+-\d+$/);
@@ -177,7 +214,7 @@ test("with a signing key, the page subscribes with a minted token and never sees
     const claims = JSON.parse(Buffer.from(run.token.split(".")[1], "base64url").toString());
     assert.equal(claims.channel, run.channel);
     assert.equal(claims.publish, false);
-    assert.deepEqual(claims.topics.map((t) => t.name).sort(), ["log", "status"]);
+    assert.deepEqual(claims.topics.map((t) => t.name).sort(), ["log", "status", "summary"]);
     const publish = await fetch(
       `${gateway.url}/v1/realtime/publish?channel=${encodeURIComponent(run.channel)}&topic=log`,
       { method: "POST", headers: { authorization: `Bearer ${run.token}` }, body: JSON.stringify({ line: "x" }) },

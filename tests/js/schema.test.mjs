@@ -91,8 +91,12 @@ test("the AsyncAPI document passes @asyncapi/parser with no errors", async () =>
   const pipeline = document.channels().get("Pipeline");
   assert.equal(pipeline.address(), "pipeline:{run_id}");
   assert.deepEqual(pipeline.parameters().all().map((p) => p.id()), ["run_id"]);
-  assert.deepEqual(pipeline.messages().all().map((m) => m.name()).sort(), ["llm_tokens", "status"]);
+  assert.deepEqual(pipeline.messages().all().map((m) => m.name()).sort(), ["llm_tokens", "run", "status"]);
   const actions = document.operations().all().map((o) => `${o.id()}:${o.action()}`).sort();
+  // Run lifecycle updates are received, never published over HTTP.
+  const messagesOf = (id) => document.operations().get(id).messages().all().map((m) => m.name()).sort();
+  assert.deepEqual(messagesOf("Pipeline.subscribe"), ["llm_tokens", "run", "status"]);
+  assert.deepEqual(messagesOf("Pipeline.publish"), ["llm_tokens", "status"]);
   assert.ok(actions.includes("Pipeline.subscribe:receive"), actions.join(", "));
   assert.ok(actions.includes("Pipeline.publish:send"), actions.join(", "));
   const gateway = document.servers().get("gateway");

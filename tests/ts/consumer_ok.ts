@@ -7,6 +7,7 @@ import {
   pipelineChannel,
   pipelinePublishRequest,
   type DemoChannelName,
+  type DemoEvent,
   type DemoMessage,
   type DemoPublishRequest,
   type DemoTopic,
@@ -36,6 +37,22 @@ export function render(msg: DemoMessage): string {
       return msg.data.line;
     case "status":
       return `${msg.data.stage}: ${msg.data.percent.toFixed(0)}%`;
+    case "summary":
+      return msg.data;
+  }
+}
+
+/** Narrowing on `kind`, then `topic`: run updates, stream starts and ends, topic data. */
+export function follow(event: DemoEvent): string {
+  switch (event.kind) {
+    case "run":
+      return event.data.status === "failed" ? `failed: ${event.data.error}` : event.data.status;
+    case "datastream-start":
+      return `stream ${event.stream_id} on ${event.topic} starts`;
+    case "datastream-end":
+      return `${event.data.chunks} chunks, ${event.data.status}`;
+    default:
+      return (event.kind === "chunk" ? `${event.stream_id}: ` : "") + render(event);
   }
 }
 
@@ -46,7 +63,7 @@ export function describe(msg: PipelineMessage | JobMessage): string {
   return msg.data.join(",");
 }
 
-const wire: Envelope<"log", { line: string }> = {
+const wire: Envelope<"log", { line: string }, "data"> = {
   id: "1700000000000-0",
   channel: demo,
   topic: "log",
@@ -55,4 +72,4 @@ const wire: Envelope<"log", { line: string }> = {
   created_at: "2026-11-23T08:00:00.000Z",
 };
 
-export const used = [status, requests, tokens, topics, job, render(wire)];
+export const used = [status, requests, tokens, topics, job, render(wire), follow(wire)];

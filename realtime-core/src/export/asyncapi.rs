@@ -9,15 +9,18 @@
 //!   publish token.
 //! - `channels.<Channel>` has the name pattern as its `address`, with placeholders in
 //!   AsyncAPI's `{param}` form (`pipeline:<run_id>` becomes `pipeline:{run_id}`), a
-//!   `parameters` entry per placeholder, and a message per topic.
+//!   `parameters` entry per placeholder, a message per topic, and the `run` message: a run
+//!   lifecycle update, whose payload is the shared `components.schemas.realtime.RunUpdate`.
 //! - `components.messages.<Channel>.<topic>` is one topic: its name, doc comment and
 //!   payload schema, `components.schemas.<Channel>.<topic>`. The payload schemas are the
 //!   topics' JSON Schemas, with their definitions hoisted to
 //!   `components.schemas.<Channel>.<topic>.<Name>` and the few 2020-12 keywords that
 //!   AsyncAPI's default schema format (a superset of draft-07) does not know rewritten
 //!   (`prefixItems` as `items`, `dependentRequired` as `dependencies`).
-//! - `operations.<Channel>.subscribe` (`receive`) and `operations.<Channel>.publish`
-//!   (`send`) cover every topic of the channel.
+//! - `operations.<Channel>.subscribe` (`receive`) covers every topic of the channel and
+//!   `run`; `operations.<Channel>.publish` (`send`) every topic. Data streams are topic
+//!   messages on the wire (`kind` `chunk`, between a `datastream-start` and a
+//!   `datastream-end`), as the operation's summary says.
 //!
 //! Channels are keyed as in the [JSON Schema export](super::json_schema). Everything is
 //! sorted, so the output is deterministic.
@@ -25,7 +28,11 @@
 use serde_json::{json, Map, Value};
 
 use super::json_schema::{channel_keys, hoist_defs, param_json_type};
-use crate::{ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment};
+use crate::schema::schema_for;
+use crate::{ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment, RunUpdate, RUN_TOPIC};
+
+/// The component schema of a run lifecycle update, shared by every channel.
+const RUN_UPDATE_SCHEMA: &str = "realtime.RunUpdate";
 
 /// What the AsyncAPI document says about the API as a whole.
 ///
@@ -145,6 +152,24 @@ fn channel_entry(
         );
     }
 
+    // Run lifecycle updates: received on every channel, whatever the topics; never
+    // published over HTTP. Their schema is shared by every channel.
+    let run_key = format!("{key}.{RUN_TOPIC}");
+    messages.insert(
+        run_key.clone(),
+        json!({
+            "name": RUN_TOPIC,
+            "title": format!("{key} run lifecycle"),
+            "summary": "A run lifecycle update (kind `run`, topic `run`): started, completed, failed or cancelled.",
+            "contentType": "application/json",
+            "payload": { "$ref": format!("#/components/schemas/{RUN_UPDATE_SCHEMA}") },
+        }),
+    );
+    channel_messages.insert(
+        RUN_TOPIC.to_owned(),
+        json!({ "$ref": format!("#/components/messages/{run_key}") }),
+    );
+
     let mut parameters = Map::new();
     for (i, param) in channel.params.iter().enumerate() {
         let rust_type = channel.param_types.get(i).copied().unwrap_or("String");
@@ -199,14 +224,18 @@ pub fn document(registry: &ChannelRegistry, options: &AsyncApiOptions) -> Value 
     let mut schemas = Map::new();
     for (key, channel) in entries {
         let entry = channel_entry(key, channel, &mut messages, &mut schemas);
-        let message_refs: Vec<Value> = entry["messages"]
-            .as_object()
-            .map(|m| {
-                m.keys()
-                    .map(|topic| json!({ "$ref": format!("#/channels/{key}/messages/{topic}") }))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let refs = |with_run: bool| -> Vec<Value> {
+            entry["messages"]
+                .as_object()
+                .map(|m| {
+                    m.keys()
+                        .filter(|topic| with_run || *topic != RUN_TOPIC)
+                        .map(|topic| json!({ "$ref": format!("#/channels/{key}/messages/{topic}") }))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (received, published) = (refs(true), refs(false));
         let channel_ref = json!({ "$ref": format!("#/channels/{key}") });
         operations.insert(
             format!("{key}.subscribe"),
@@ -214,9 +243,9 @@ pub fn document(registry: &ChannelRegistry, options: &AsyncApiOptions) -> Value 
                 "action": "receive",
                 "channel": channel_ref,
                 "title": format!("Subscribe to {key}"),
-                "summary": "Receive the messages of the channel's topics that the token allows, as envelopes whose `data` is the payload.",
+                "summary": "Receive the messages of the channel's topics that the token allows, as envelopes whose `data` is the payload, and the run lifecycle updates of the channel. A data stream arrives as `datastream-start` (data: the stream id), `chunk` envelopes of its topic's payload and a `datastream-end`, all with a `stream_id`.",
                 "security": [{ "$ref": "#/components/securitySchemes/token" }],
-                "messages": message_refs,
+                "messages": received,
             }),
         );
         operations.insert(
@@ -230,10 +259,31 @@ pub fn document(registry: &ChannelRegistry, options: &AsyncApiOptions) -> Value 
                     { "$ref": "#/components/securitySchemes/signingKey" },
                     { "$ref": "#/components/securitySchemes/token" },
                 ],
-                "messages": message_refs,
+                "messages": published,
             }),
         );
         channels.insert(key.clone(), entry);
+    }
+    if !channels.is_empty() {
+        let mut run_update = schema_for::<RunUpdate>();
+        if let Some(object) = run_update.as_object_mut() {
+            object.remove("$schema");
+            object.insert(
+                "description".into(),
+                json!("The data of a run lifecycle message."),
+            );
+        }
+        let hoisted = hoist_defs(
+            &mut run_update,
+            "#/components/schemas/",
+            &format!("{RUN_UPDATE_SCHEMA}."),
+        );
+        to_draft07(&mut run_update);
+        for (def_name, mut def) in hoisted {
+            to_draft07(&mut def);
+            schemas.insert(def_name, def);
+        }
+        schemas.insert(RUN_UPDATE_SCHEMA.to_owned(), run_update);
     }
 
     let (ws, http) = if options.secure {

@@ -24,8 +24,12 @@
 //!                   "topic": { "enum": ["status"] }, "data": true, ... },
 //!   "required": ["channel", "topic", "data"],
 //!   "oneOf": [{ "properties": { "topic": { "const": "status" },
-//!                               "data": { "$ref": "#/$defs/status" } } }],
-//!   "$defs": { "status": { ...payload schema... }, "status.Step": { ... } }
+//!                               "data": { "$ref": "#/$defs/status" },
+//!                               "kind": { "enum": ["data", "chunk"] } } },
+//!             { ...a run update (kind `run`, topic `run`)... },
+//!             { ...a data stream's start, and its end (kinds `datastream-*`)... }],
+//!   "$defs": { "status": { ...payload schema... }, "status.Step": { ... },
+//!              "realtime.RunUpdate": { ... }, "realtime.StreamEnd": { ... } }
 //! }
 //! ```
 //!
@@ -49,7 +53,68 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::{ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment};
+use crate::schema::schema_for;
+use crate::{
+    ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment, RunUpdate, StreamEnd, RUN_TOPIC,
+};
+
+/// The `$defs` names of the run lifecycle update and of a data stream's end.
+const RUN_UPDATE_DEF: &str = "realtime.RunUpdate";
+const STREAM_END_DEF: &str = "realtime.StreamEnd";
+
+/// The definitions of the messages every channel has besides its topics' data: a run
+/// lifecycle update, and a data stream's end (with theirs, hoisted).
+fn lifecycle_and_stream_defs() -> Vec<(String, Value)> {
+    let mut defs = Vec::new();
+    for (name, mut schema) in [
+        (RUN_UPDATE_DEF, schema_for::<RunUpdate>()),
+        (STREAM_END_DEF, schema_for::<StreamEnd>()),
+    ] {
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("$schema");
+            // The doc comment's first paragraph: the rest is Rust examples.
+            if let Some(Value::String(text)) = object.get_mut("description") {
+                let first = text.split("\n\n").next().unwrap_or_default().replace('\n', " ");
+                *text = first;
+            }
+        }
+        defs.extend(hoist_defs(&mut schema, "#/$defs/", &format!("{name}.")));
+        defs.push((name.to_owned(), schema));
+    }
+    defs
+}
+
+/// The `oneOf` branches of those messages: a run update on the `run` topic, and a data
+/// stream's start (data: its id) and end on one of `topics`. A stream's chunks are topic
+/// data of kind `chunk`.
+fn lifecycle_and_stream_messages(topics: &[&str]) -> [Value; 3] {
+    let stream = |kind: &str, data: Value| {
+        json!({
+            "properties": {
+                "kind": { "const": kind },
+                "topic": { "enum": topics },
+                "data": data,
+                "stream_id": { "type": "string" },
+            },
+            "required": ["kind", "stream_id"],
+        })
+    };
+    [
+        json!({
+            "properties": {
+                "kind": { "const": "run" },
+                "topic": { "const": RUN_TOPIC },
+                "data": { "$ref": format!("#/$defs/{RUN_UPDATE_DEF}") },
+            },
+            "required": ["kind"],
+        }),
+        stream("datastream-start", json!({ "type": "string" })),
+        stream(
+            "datastream-end",
+            json!({ "$ref": format!("#/$defs/{STREAM_END_DEF}") }),
+        ),
+    ]
+}
 
 /// The `$schema` of every exported document.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -240,6 +305,7 @@ fn document(channel: &ChannelDescriptor, title: &str) -> Value {
             "properties": {
                 "topic": { "const": name },
                 "data": { "$ref": pointer },
+                "kind": { "enum": ["data", "chunk"] },
             }
         }));
         let mut meta = json!({ "name": name, "validated": topic.validates(), "payload": pointer });
@@ -248,6 +314,12 @@ fn document(channel: &ChannelDescriptor, title: &str) -> Value {
         }
         topic_meta.push(meta);
     }
+
+    let topic_names: Vec<&str> = topics.iter().map(|t| t.name()).collect();
+    for (def_name, def) in lifecycle_and_stream_defs() {
+        defs.insert(def_name, def);
+    }
+    one_of.extend(lifecycle_and_stream_messages(&topic_names));
 
     let parameters: Vec<Value> = channel
         .params
@@ -276,10 +348,11 @@ fn document(channel: &ChannelDescriptor, title: &str) -> Value {
                 "pattern": name_regex(channel.pattern, channel.params, channel.param_types),
             },
             "topic": {
-                "description": "The topic's wire name.",
-                "enum": topics.iter().map(|t| t.name()).collect::<Vec<_>>(),
+                "description": "The topic's wire name (`run` for run lifecycle messages).",
+                "enum": topic_names.iter().copied().chain([RUN_TOPIC]).collect::<Vec<_>>(),
             },
-            "data": { "description": "The payload, of the topic's schema." },
+            "data": { "description": "The payload, of the topic's schema; or what the kind says." },
+            "stream_id": { "type": "string", "description": "The data stream it is part of." },
             "kind": {
                 "description": "What the message is.",
                 "enum": ["data", "run", "datastream-start", "chunk", "datastream-end"],

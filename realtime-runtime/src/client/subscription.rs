@@ -28,11 +28,13 @@ use std::task::{ready, Context, Poll};
 
 use futures::stream::BoxStream;
 use futures::Stream;
-use realtime_core::{Channel, Envelope, Message, MessageId, TopicKey, TopicSpec, RUN_TOPIC};
+use realtime_core::{Channel, DataStream, Envelope, Message, MessageId, TopicKey, TopicSpec, RUN_TOPIC};
 
 use super::session::{Session, SessionStatus};
 use super::wire::Frame;
 use super::{ClientRecvError, ClientTransport};
+use crate::datastream::fold::{Fold, Source, Step};
+use crate::datastream::stream_step;
 
 /// A typed stream of messages from the gateway:
 /// `Stream<Item = Result<Message<C::Message>, ClientRecvError>>`.
@@ -64,7 +66,15 @@ pub struct ClientSubscription<C: Channel> {
     validate: bool,
     transport: ClientTransport,
     status: Arc<SessionStatus>,
-    frames: Option<BoxStream<'static, Result<Frame, ClientRecvError>>>,
+    fold: Option<Fold<Frames<C>>>,
+}
+
+/// What a client subscription reads: the session's frames, filtered and decoded.
+struct Frames<C: Channel> {
+    channel: Arc<str>,
+    topics: Vec<&'static TopicSpec>,
+    validate: bool,
+    frames: BoxStream<'static, Result<Frame, ClientRecvError>>,
     _channel: PhantomData<fn() -> C>,
 }
 
@@ -76,14 +86,23 @@ impl<C: Channel> ClientSubscription<C> {
         transport: ClientTransport,
         session: Session,
     ) -> Self {
+        let channel: Arc<str> = channel.into();
+        let topics: Vec<&'static TopicSpec> = topics.into_iter().map(TopicKey::spec).collect();
+        let status = session.status();
+        let frames = Frames {
+            channel: channel.clone(),
+            topics: topics.clone(),
+            validate,
+            frames: session.into_stream(),
+            _channel: PhantomData,
+        };
         ClientSubscription {
-            channel: channel.into(),
-            topics: topics.into_iter().map(TopicKey::spec).collect(),
+            channel,
+            topics,
             validate,
             transport,
-            status: session.status(),
-            frames: Some(session.into_stream()),
-            _channel: PhantomData,
+            status,
+            fold: Some(Fold::new(frames)),
         }
     }
 
@@ -106,7 +125,7 @@ impl<C: Channel> ClientSubscription<C> {
     /// [`Disconnected`](ClientRecvError::Disconnected) item and the next successful
     /// reconnection.
     pub fn is_connected(&self) -> bool {
-        self.frames.is_some() && self.status.is_connected()
+        self.fold.is_some() && self.status.is_connected()
     }
 
     /// How many connections were opened: 1 once subscribed, one more per reconnection.
@@ -122,13 +141,19 @@ impl<C: Channel> ClientSubscription<C> {
 
     /// Whether [`close`](Self::close) was called or the stream ended.
     pub fn is_closed(&self) -> bool {
-        self.frames.is_none()
+        self.fold.is_none()
     }
 
     /// Closes the subscription: the connection is dropped and the stream ends.
     pub fn close(&mut self) {
-        self.frames = None;
+        self.fold = None;
         self.status.set_disconnected();
+    }
+}
+
+impl<C: Channel> Frames<C> {
+    fn topics(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.topics.iter().map(|spec| spec.name())
     }
 
     /// The spec of the envelope's topic if this subscription takes it; `Some(None)` for a
@@ -174,14 +199,29 @@ impl<C: Channel> ClientSubscription<C> {
         })
     }
 
-    /// What a frame becomes: an item, or nothing when it is not for this subscription.
-    fn item(&self, frame: Frame) -> Option<Result<Message<C::Message>, ClientRecvError>> {
-        match frame {
+    /// What a frame becomes: a step, or nothing when it is not for this subscription.
+    fn step(&self, frame: Frame) -> Option<Step<C::Message, ClientRecvError>> {
+        let item = match frame {
             Frame::Envelope(envelope) => {
                 let spec = self.select(&envelope)?;
-                Some(self.decode(envelope, spec))
+                return Some(match spec {
+                    Some(spec) if envelope.is_stream() => {
+                        match stream_step::<C>(&self.channel, &envelope, spec, self.validate) {
+                            Ok(step) => Step::Stream(step),
+                            Err(reason) => Step::Item(Err(ClientRecvError::Malformed {
+                                reason: reason.to_owned(),
+                            })),
+                        }
+                    }
+                    _ => Step::Item(self.decode(envelope, spec)),
+                });
             }
-            Frame::ContinuityLost(gap) => Some(Err(ClientRecvError::ContinuityLost(gap))),
+            Frame::ContinuityLost(gap) => {
+                return Some(Step::Break(
+                    ClientRecvError::ContinuityLost(gap),
+                    "messages of the channel were lost",
+                ))
+            }
             Frame::Server {
                 topic: Some(topic), ..
             } if !self.topics().any(|t| t == topic) => None,
@@ -199,7 +239,31 @@ impl<C: Channel> ClientSubscription<C> {
             Frame::Malformed { reason } => Some(Err(ClientRecvError::Malformed { reason })),
             // The session handles `closing` itself and never passes on ignored frames.
             Frame::Closing { .. } | Frame::Ignored => None,
+        };
+        item.map(Step::Item)
+    }
+}
+
+impl<C: Channel> Source for Frames<C> {
+    type Message = C::Message;
+    type Error = ClientRecvError;
+
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, ClientRecvError>>> {
+        loop {
+            match ready!(self.frames.as_mut().poll_next(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(error)) => return Poll::Ready(Some(Step::Item(Err(error)))),
+                Some(Ok(frame)) => {
+                    if let Some(step) = self.step(frame) {
+                        return Poll::Ready(Some(step));
+                    }
+                }
+            }
         }
+    }
+
+    fn wrap(stream: DataStream<C::Message>) -> C::Message {
+        C::stream_message(stream)
     }
 }
 
@@ -207,22 +271,15 @@ impl<C: Channel> Stream for ClientSubscription<C> {
     type Item = Result<Message<C::Message>, ClientRecvError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            let Some(frames) = self.frames.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match ready!(frames.as_mut().poll_next(cx)) {
-                None => {
-                    self.close();
-                    return Poll::Ready(None);
-                }
-                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
-                Some(Ok(frame)) => {
-                    if let Some(item) = self.item(frame) {
-                        return Poll::Ready(Some(item));
-                    }
-                }
+        let Some(fold) = self.fold.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match ready!(Pin::new(fold).poll_next(cx)) {
+            None => {
+                self.close();
+                Poll::Ready(None)
             }
+            item => Poll::Ready(item),
         }
     }
 }

@@ -91,6 +91,12 @@ impl From<PublishError> for ApiError {
                 "invalid_idempotency_key",
                 format!("the `Idempotency-Key` header is invalid: {reason}"),
             ),
+            err @ PublishError::ChunkTooLarge { .. } => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large", err.to_string())
+            }
+            err @ PublishError::TooManyChunks { .. } => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_chunks", err.to_string())
+            }
             other => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "transport_error",

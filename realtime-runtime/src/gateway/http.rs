@@ -86,6 +86,9 @@ pub(crate) async fn mint_token(
 /// `POST /v1/realtime/publish?channel=&topic=[&run_id=][&fn_id=]` with the JSON payload as
 /// the body, authenticated by the signing key or a publish token. Answers `200 {"id": "..."}`.
 ///
+/// With `Content-Type: text/stream`, the body is published as a data stream of text chunks
+/// as it arrives instead (see [`text_stream::publish`](super::text_stream::publish)).
+///
 /// With an `Idempotency-Key` header, the publish is sent at most once per key on the
 /// channel ([`Transport::publish_once`](crate::Transport::publish_once)): a repeat answers
 /// `200` with the first message's id and `Idempotent-Replayed: true`, and sends nothing,
@@ -117,17 +120,30 @@ pub(crate) async fn publish(
         })?;
     }
     let idempotency_key = idempotency_key(&state, &headers)?;
+    let options = PublishOptions {
+        run_id: first(&query, "run_id")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+        fn_id: first(&query, "fn_id")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+        idempotency_key,
+        ..PublishOptions::default()
+    };
     let is_stream = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/stream"));
     if is_stream {
-        state.metrics.rejected("unsupported_media_type");
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "`text/stream` publishes are not supported yet; send the payload as JSON",
-        ));
+        if options.idempotency_key.is_some() {
+            state.metrics.rejected("invalid_idempotency_key");
+            return Err(ApiError::bad_request(
+                "invalid_idempotency_key",
+                "a `text/stream` publish cannot take an `Idempotency-Key`: a stream is not one message",
+            ));
+        }
+        let spec = state.topic_spec(channel, topic)?;
+        return super::text_stream::publish(&state, channel, topic, spec, options, body).await;
     }
     let limit = state.realtime.max_payload_bytes();
     let body = read_body(&state, &headers, body, limit).await?;
@@ -149,16 +165,6 @@ pub(crate) async fn publish(
         }
     };
     let spec = state.topic_spec(channel, topic)?;
-    let options = PublishOptions {
-        run_id: first(&query, "run_id")
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned),
-        fn_id: first(&query, "fn_id")
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned),
-        idempotency_key,
-        ..PublishOptions::default()
-    };
     let published = state
         .realtime
         .publish_json_outcome(channel, topic, data, spec, options)

@@ -18,7 +18,6 @@ use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
 use realtime_core::MessageId;
 
 /// The channels and topics a connection is subscribed to.
-#[derive(Default)]
 pub(crate) struct ConnectionScope {
     pub(crate) topics: HashMap<String, BTreeSet<String>>,
     pub(crate) streams: StreamMap<String, TransportStream>,
@@ -35,6 +34,15 @@ pub(crate) enum Outgoing {
 }
 
 impl ConnectionScope {
+    /// An empty scope with room for one channel, what nearly every connection has (a
+    /// `StreamMap` would otherwise grow to four entries on its first insert).
+    fn new() -> Self {
+        ConnectionScope {
+            topics: HashMap::new(),
+            streams: StreamMap::with_capacity(1),
+        }
+    }
+
     /// Opens a subscriber connection: checks the origin and the token (`?token=` or
     /// `Authorization: Bearer`), takes a connection slot and subscribes to the token's
     /// channel, all before any upgrade or response, so a refusal is a plain HTTP error.
@@ -57,7 +65,7 @@ impl ConnectionScope {
         let claims = state.verify_token(jwt)?;
         let start = resume_point(headers, &query)?;
         let permit = state.acquire_connection()?;
-        let mut scope = ConnectionScope::default();
+        let mut scope = ConnectionScope::new();
         scope
             .add(state, &claims, start)
             .await
@@ -132,6 +140,7 @@ impl ConnectionScope {
             .registry
             .find(channel)
             .and_then(|d| d.topic(&envelope.topic))
+            .filter(|_| envelope.carries_topic_data())
         {
             if let Err(violation) = delivery.check(spec) {
                 state.metrics.validation_failure();

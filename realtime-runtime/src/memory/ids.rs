@@ -18,8 +18,14 @@ impl IdGenerator {
         MessageId::new(last.0, last.1)
     }
 
+    /// The next id, now.
     pub(super) fn next(&self) -> MessageId {
-        let now = now_ms();
+        self.next_at(now_ms())
+    }
+
+    /// The next id, at `now` (milliseconds since the epoch) or later: an earlier `now`
+    /// than the last id's takes the next sequence number of that millisecond.
+    pub(super) fn next_at(&self, now: u64) -> MessageId {
         let mut last = self.last.lock().expect("lock poisoned");
         *last = if now > last.0 {
             (now, 0)

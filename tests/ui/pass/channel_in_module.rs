@@ -36,5 +36,6 @@ async fn main() {
     match msg.data {
         PipelineMessage::Status(status) => assert_eq!(status.message, "Starting"),
         PipelineMessage::Run(update) => panic!("no run lifecycle was published, got {update:?}"),
+        PipelineMessage::Stream(stream) => panic!("no data stream was written, got {stream:?}"),
     }
 }

@@ -1,0 +1,385 @@
+//! [`Fold`]: turns a subscription's data stream envelopes into one message per stream,
+//! holding a [`DataStream`] of its chunks.
+//!
+//! A subscription's items come from one source (a transport feed, a gateway connection).
+//! Until the first data stream appears the fold polls the source directly, with no lock,
+//! so plain subscriptions pay nothing. From then on the source is shared, behind a mutex,
+//! by the subscription and the readers of its open streams: whichever is polled pulls
+//! from the source and routes each item to its owner (the subscription's queue or a
+//! stream's), waking it. So a stream can be read to its end while the subscription is not
+//! polled, as in `while let Some(msg) = sub.next().await { read msg's stream to the end }`.
+//! The source is polled with a waker that wakes every waiting party.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures::task::AtomicWaker;
+use futures::Stream;
+use realtime_core::{DataStream, Message, StreamError};
+
+/// What a subscription's source gives its fold.
+pub(crate) enum Step<M, E> {
+    /// An item of the subscription itself: a message, or an error item.
+    Item(Result<Message<M>, E>),
+    /// An error item after which the open streams cannot be trusted (lost messages):
+    /// each ends with [`StreamError::Interrupted`] with `reason`.
+    Break(E, &'static str),
+    /// An envelope of a data stream.
+    Stream(StreamStep<M>),
+}
+
+/// One envelope of a data stream, decoded.
+pub(crate) struct StreamStep<M> {
+    /// The stream's id.
+    pub(crate) id: Arc<str>,
+    /// The envelope's metadata, for the message that announces the stream.
+    pub(crate) head: Message<()>,
+    /// What the envelope says.
+    pub(crate) event: StreamEvent<M>,
+}
+
+/// What a data stream envelope says.
+pub(crate) enum StreamEvent<M> {
+    /// The stream starts.
+    Start,
+    /// A chunk, or why it could not be delivered.
+    Chunk(Result<M, StreamError>),
+    /// The stream ends: well, or with the error.
+    End(Option<StreamError>),
+}
+
+/// Where a subscription's items come from.
+pub(crate) trait Source: Send + 'static {
+    /// The channel's message enum.
+    type Message: Send + 'static;
+    /// The subscription's error item.
+    type Error: Send + 'static;
+
+    /// The next step; `None` when the source has ended.
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<Self::Message, Self::Error>>>;
+
+    /// Wraps a data stream into the message enum (`Channel::stream_message`).
+    fn wrap(stream: DataStream<Self::Message>) -> Self::Message;
+}
+
+type Item<S> = Result<Message<<S as Source>::Message>, <S as Source>::Error>;
+
+/// A subscription's source with its data streams folded in; a `Stream` of the
+/// subscription's items.
+pub(crate) struct Fold<S: Source> {
+    state: State<S>,
+}
+
+enum State<S: Source> {
+    /// No data stream seen yet: the source is polled directly.
+    Direct(Option<S>),
+    /// A data stream was seen: the source is shared with the streams' readers.
+    Shared(Arc<Shared<S>>),
+}
+
+struct Shared<S: Source> {
+    router: Mutex<Router<S>>,
+    wakers: Arc<Wakers>,
+    /// Wakes every party in `wakers`: the waker the source is polled with.
+    waker: Waker,
+}
+
+struct Router<S: Source> {
+    source: Option<S>,
+    /// Items for the subscription, in order.
+    outer: VecDeque<Item<S>>,
+    /// The subscription was dropped: its items are discarded.
+    outer_dropped: bool,
+    streams: HashMap<Arc<str>, Slot<S::Message>>,
+    /// Streams whose reader was dropped before their end: their envelopes are skipped.
+    ignored: HashSet<Arc<str>>,
+}
+
+struct Slot<M> {
+    queue: VecDeque<Result<M, StreamError>>,
+    ended: bool,
+}
+
+/// The wakers of everyone waiting on a shared source.
+#[derive(Default)]
+struct Wakers {
+    outer: AtomicWaker,
+    streams: Mutex<HashMap<Arc<str>, Waker>>,
+}
+
+impl Wakers {
+    fn stream(&self, id: &str) {
+        if let Some(waker) = lock(&self.streams).get(id) {
+            waker.wake_by_ref();
+        }
+    }
+}
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.outer.wake();
+        for waker in lock(&self.streams).values() {
+            waker.wake_by_ref();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<S: Source> Fold<S> {
+    pub(crate) fn new(source: S) -> Self {
+        Fold {
+            state: State::Direct(Some(source)),
+        }
+    }
+
+    /// Runs `f` on the source, if it has not ended.
+    pub(crate) fn with_source<R>(&self, f: impl FnOnce(Option<&S>) -> R) -> R {
+        match &self.state {
+            State::Direct(source) => f(source.as_ref()),
+            State::Shared(shared) => f(lock(&shared.router).source.as_ref()),
+        }
+    }
+
+    /// Moves the source behind a lock, for the readers of data streams.
+    fn share(&mut self) -> Arc<Shared<S>> {
+        if let State::Direct(source) = &mut self.state {
+            let wakers = Arc::new(Wakers::default());
+            let shared = Arc::new(Shared {
+                router: Mutex::new(Router {
+                    source: source.take(),
+                    outer: VecDeque::new(),
+                    outer_dropped: false,
+                    streams: HashMap::new(),
+                    ignored: HashSet::new(),
+                }),
+                waker: Waker::from(wakers.clone()),
+                wakers,
+            });
+            self.state = State::Shared(shared);
+        }
+        match &self.state {
+            State::Shared(shared) => shared.clone(),
+            State::Direct(_) => unreachable!("shared just above"),
+        }
+    }
+}
+
+// The source is never pinned: it is polled through `&mut`.
+impl<S: Source> Unpin for Fold<S> {}
+
+impl<S: Source> Stream for Fold<S> {
+    type Item = Item<S>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let State::Direct(slot) = &mut self.state {
+            let Some(source) = slot.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match source.poll_step(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    *slot = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Step::Item(item))) => return Poll::Ready(Some(item)),
+                // No stream is open yet, so there is nothing to interrupt.
+                Poll::Ready(Some(Step::Break(error, _))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(Some(Step::Stream(step))) => {
+                    let shared = self.share();
+                    lock(&shared.router).route(Step::Stream(step), &shared);
+                }
+            }
+        }
+        let State::Shared(shared) = &self.state else {
+            unreachable!("a fold that is not direct is shared")
+        };
+        shared.wakers.outer.register(cx.waker());
+        let mut router = lock(&shared.router);
+        loop {
+            if let Some(item) = router.outer.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            if router.source.is_none() {
+                return Poll::Ready(None);
+            }
+            if router.pull(shared).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<S: Source> Drop for Fold<S> {
+    fn drop(&mut self) {
+        if let State::Shared(shared) = &self.state {
+            // Dropped outside the lock: the items may hold streams whose readers lock it.
+            let pending = {
+                let mut router = lock(&shared.router);
+                router.outer_dropped = true;
+                std::mem::take(&mut router.outer)
+            };
+            drop(pending);
+        }
+    }
+}
+
+impl<S: Source> Router<S> {
+    /// Polls the source once and routes what it gives. Ready when something was routed or
+    /// the source ended.
+    fn pull(&mut self, shared: &Arc<Shared<S>>) -> Poll<()> {
+        let Some(source) = self.source.as_mut() else {
+            return Poll::Ready(());
+        };
+        let mut cx = Context::from_waker(&shared.waker);
+        match source.poll_step(&mut cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                self.source = None;
+                self.interrupt(shared, "the subscription ended before the stream did");
+                shared.wakers.outer.wake();
+                Poll::Ready(())
+            }
+            Poll::Ready(Some(step)) => {
+                self.route(step, shared);
+                Poll::Ready(())
+            }
+        }
+    }
+
+    fn push_outer(&mut self, item: Item<S>, shared: &Shared<S>) {
+        if !self.outer_dropped {
+            self.outer.push_back(item);
+            shared.wakers.outer.wake();
+        }
+    }
+
+    /// Ends every open stream with [`StreamError::Interrupted`].
+    fn interrupt(&mut self, shared: &Shared<S>, reason: &'static str) {
+        for (id, slot) in &mut self.streams {
+            if !slot.ended {
+                slot.queue.push_back(Err(StreamError::Interrupted {
+                    reason: reason.to_owned(),
+                }));
+                slot.ended = true;
+                shared.wakers.stream(id);
+            }
+        }
+    }
+
+    fn route(&mut self, step: Step<S::Message, S::Error>, shared: &Arc<Shared<S>>) {
+        let StreamStep { id, head, event } = match step {
+            Step::Item(item) => return self.push_outer(item, shared),
+            Step::Break(error, reason) => {
+                self.interrupt(shared, reason);
+                return self.push_outer(Err(error), shared);
+            }
+            Step::Stream(step) => step,
+        };
+        if self.ignored.contains(&id) {
+            if matches!(event, StreamEvent::End(_)) {
+                self.ignored.remove(&id);
+            }
+            return;
+        }
+        if !self.streams.contains_key(&id) {
+            if self.outer_dropped {
+                // Nobody can receive the stream.
+                if !matches!(event, StreamEvent::End(_)) {
+                    self.ignored.insert(id);
+                }
+                return;
+            }
+            let partial = !matches!(event, StreamEvent::Start);
+            self.streams.insert(
+                id.clone(),
+                Slot {
+                    queue: VecDeque::new(),
+                    ended: false,
+                },
+            );
+            let reader = Reader {
+                shared: shared.clone(),
+                id: id.clone(),
+            };
+            let stream = DataStream::new(id.clone(), head.topic, partial, reader);
+            let message = Message {
+                id: head.id,
+                channel: head.channel,
+                topic: head.topic,
+                kind: realtime_core::MessageKind::DatastreamStart,
+                run_id: head.run_id,
+                fn_id: head.fn_id,
+                created_at: head.created_at,
+                data: S::wrap(stream),
+            };
+            self.push_outer(Ok(message), shared);
+        }
+        let slot = self.streams.get_mut(&id).expect("inserted above");
+        if slot.ended {
+            return;
+        }
+        match event {
+            StreamEvent::Start => return,
+            StreamEvent::Chunk(chunk) => slot.queue.push_back(chunk),
+            StreamEvent::End(error) => {
+                slot.queue.extend(error.map(Err));
+                slot.ended = true;
+            }
+        }
+        shared.wakers.stream(&id);
+    }
+}
+
+/// The chunks of one data stream, read from the shared source.
+struct Reader<S: Source> {
+    shared: Arc<Shared<S>>,
+    id: Arc<str>,
+}
+
+impl<S: Source> Stream for Reader<S> {
+    type Item = Result<S::Message, StreamError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let shared = &self.shared;
+        lock(&shared.wakers.streams).insert(self.id.clone(), cx.waker().clone());
+        let mut router = lock(&shared.router);
+        loop {
+            let Some(slot) = router.streams.get_mut(&self.id) else {
+                return Poll::Ready(None);
+            };
+            if let Some(item) = slot.queue.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            if slot.ended {
+                router.streams.remove(&self.id);
+                lock(&shared.wakers.streams).remove(&self.id);
+                return Poll::Ready(None);
+            }
+            if router.pull(shared).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<S: Source> Drop for Reader<S> {
+    fn drop(&mut self) {
+        let mut router = lock(&self.shared.router);
+        if let Some(slot) = router.streams.remove(&self.id) {
+            if !slot.ended {
+                router.ignored.insert(self.id.clone());
+            }
+        }
+        drop(router);
+        lock(&self.shared.wakers.streams).remove(&self.id);
+    }
+}
