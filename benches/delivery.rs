@@ -13,7 +13,10 @@
 //! - `fanout/realtime_validated/N`: `Realtime::publish` and typed subscriptions, with the
 //!   topic's schema checked;
 //! - `fanout/realtime_unvalidated/N`: the same through a `#[topic(validate = false)]` topic
-//!   and `.validate(false)` subscriptions, so neither side checks the schema.
+//!   and `.validate(false)` subscriptions, so neither side checks the schema;
+//! - `fanout/realtime_shared/N`: `Realtime::publish` (schema checked) and shared
+//!   subscriptions (`.shared()`): each message decoded once for all subscribers, each
+//!   getting an `Arc` of it, as the baseline's subscribers do.
 //!
 //! `parts/*` measures steps of the realtime path alone: a publish that reaches no
 //! subscriber (serialize, size limit, schema check, envelope), the schema check by itself,
@@ -83,14 +86,16 @@ enum Case {
     BroadcastDecode,
     RealtimeValidated,
     RealtimeUnvalidated,
+    RealtimeShared,
 }
 
 impl Case {
-    const ALL: [Case; 4] = [
+    const ALL: [Case; 5] = [
         Case::Broadcast,
         Case::BroadcastDecode,
         Case::RealtimeValidated,
         Case::RealtimeUnvalidated,
+        Case::RealtimeShared,
     ];
 
     fn name(self) -> &'static str {
@@ -99,6 +104,7 @@ impl Case {
             Case::BroadcastDecode => "broadcast_decode",
             Case::RealtimeValidated => "realtime_validated",
             Case::RealtimeUnvalidated => "realtime_unvalidated",
+            Case::RealtimeShared => "realtime_shared",
         }
     }
 }
@@ -145,6 +151,15 @@ impl Fanout {
                     tasks.push(tokio::spawn(realtime_subscriber(sub, done.clone())));
                 }
                 Publisher::Unvalidated(rt, channel.status())
+            }
+            Case::RealtimeShared => {
+                let rt = Realtime::in_memory();
+                let channel = Progress::new("run-1");
+                for _ in 0..subscribers {
+                    let sub = rt.subscribe(&channel).shared().await.expect("subscribe");
+                    tasks.push(tokio::spawn(realtime_subscriber(sub, done.clone())));
+                }
+                Publisher::Validated(rt, channel.status())
             }
         };
         Fanout {

@@ -90,10 +90,11 @@ pub use realtime_macros::channel;
 pub use realtime_runtime::{
     ConnectionStatus, ContinuityLost, Delivery, FeedItem, GapCause, History, HistoryLimits, LiveFeed,
     MemoryTransport, MemoryTransportBuilder, Publish, PublishError, PublishOptions, Published,
-    RawStreamWriter, Realtime, RealtimeBuilder, RecvError, RunScope, StartAt, StreamBuilder, StreamLimits,
-    StreamWriter, SubscribeBuilder, SubscribeError, SubscriberState, Subscription, SubscriptionGuard,
-    SubscriptionHandle, Transport, TransportError, TransportStream, DEFAULT_IDEMPOTENCY_TTL,
-    DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
+    RawStreamWriter, Realtime, RealtimeBuilder, RecvError, RunScope, SharedSubscribeBuilder,
+    SharedSubscription, StartAt, StreamBuilder, StreamLimits, StreamWriter, SubscribeBuilder, SubscribeError,
+    SubscriberState, Subscription, SubscriptionGuard, SubscriptionHandle, Transport, TransportError,
+    TransportStream, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES,
+    DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
 };
 pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 

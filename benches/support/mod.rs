@@ -6,8 +6,8 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use futures::Stream;
 use futures::StreamExt;
-use realtime::{Channel, Subscription};
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
@@ -71,7 +71,12 @@ impl BatchDone {
 }
 
 /// A typed subscriber task: reads every message, signals every whole batch.
-pub async fn realtime_subscriber<C: Channel>(mut sub: Subscription<C>, done: Arc<BatchDone>) {
+/// (A `Subscription`, or a `SharedSubscription`.)
+pub async fn realtime_subscriber<S, T, E>(mut sub: S, done: Arc<BatchDone>)
+where
+    S: Stream<Item = Result<T, E>> + Unpin,
+    E: std::fmt::Debug,
+{
     let mut received = 0usize;
     while let Some(item) = sub.next().await {
         let message = item.expect("no lost continuity and no invalid data in the benchmark");

@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use serde::{Deserialize, Serialize};
+use sync_wrapper::SyncWrapper;
 
 use crate::{DecodeError, SchemaViolation};
 
@@ -111,6 +112,9 @@ impl StreamError {
     }
 }
 
+/// The chunks of a data stream, as its subscription delivers them.
+type Chunks<M> = Pin<Box<dyn Stream<Item = Result<M, StreamError>> + Send>>;
+
 /// A data stream as a subscriber receives it: `Stream<Item = Result<M, StreamError>>`,
 /// yielding its chunks in order, each decoded into the channel's message enum (the
 /// variant of the stream's topic).
@@ -126,7 +130,9 @@ pub struct DataStream<M> {
     id: Arc<str>,
     topic: &'static str,
     partial: bool,
-    chunks: Pin<Box<dyn Stream<Item = Result<M, StreamError>> + Send>>,
+    // Only ever polled through `&mut self`, so the stream need not be `Sync` for the
+    // `DataStream` to be: a message holding one can be shared behind an `Arc`.
+    chunks: SyncWrapper<Chunks<M>>,
 }
 
 impl<M> DataStream<M> {
@@ -141,7 +147,7 @@ impl<M> DataStream<M> {
             id,
             topic,
             partial,
-            chunks: Box::pin(chunks),
+            chunks: SyncWrapper::new(Box::pin(chunks)),
         }
     }
 
@@ -166,7 +172,7 @@ impl<M> Stream for DataStream<M> {
     type Item = Result<M, StreamError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.chunks.as_mut().poll_next(cx)
+        self.chunks.get_mut().as_mut().poll_next(cx)
     }
 }
 

@@ -1,6 +1,7 @@
 //! A published envelope as transports carry it, with work shared by all its subscribers.
 
-use std::sync::OnceLock;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use realtime_core::{Envelope, MessageId, SchemaViolation, TopicSpec};
@@ -8,14 +9,17 @@ use realtime_core::{Envelope, MessageId, SchemaViolation, TopicSpec};
 /// An envelope on its way to subscribers, shared behind an `Arc`.
 ///
 /// Work that is the same for every subscriber is done once per message and cached here:
-/// the schema check (keyed by the topic spec it was checked against) and the JSON
-/// encoding used by the JSON and SSE views and by the gateway.
+/// the schema check (keyed by the topic spec it was checked against), the JSON
+/// encoding used by the JSON and SSE views and by the gateway, and the typed message
+/// of [shared subscriptions](crate::SharedSubscription).
 #[derive(Debug)]
 pub struct Delivery {
     envelope: Envelope,
     checked: OnceLock<(usize, Result<(), SchemaViolation>)>,
     json: OnceLock<Bytes>,
     sse: OnceLock<Bytes>,
+    /// The message decoded once for shared subscriptions (the first type asked for).
+    decoded: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Delivery {
@@ -26,6 +30,7 @@ impl Delivery {
             checked: OnceLock::new(),
             json: OnceLock::new(),
             sse: OnceLock::new(),
+            decoded: OnceLock::new(),
         }
     }
 
@@ -58,6 +63,27 @@ impl Delivery {
         } else {
             spec.check(&self.envelope.data)
         }
+    }
+
+    /// The message decoded by `decode`, once per delivery: the first caller decodes and
+    /// keeps the result, later callers (asking for the same type) get the same `Arc`. A
+    /// caller asking for another type, or whose decode failed, decodes for itself.
+    pub fn decoded<T, E>(&self, decode: impl FnOnce() -> Result<Arc<T>, E>) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+    {
+        if let Some(kept) = self.decoded.get() {
+            if let Ok(value) = kept.clone().downcast::<T>() {
+                return Ok(value);
+            }
+            return decode();
+        }
+        let value = decode()?;
+        // Two first callers at once both decode; the value kept is the one set first.
+        let kept = self
+            .decoded
+            .get_or_init(|| value.clone() as Arc<dyn Any + Send + Sync>);
+        Ok(kept.clone().downcast::<T>().unwrap_or(value))
     }
 
     /// The envelope as JSON bytes, encoded once.

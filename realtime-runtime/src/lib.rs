@@ -46,6 +46,6 @@ pub use redis::{RedisTransport, RedisTransportBuilder};
 pub use resume::{ContinuityLost, FeedItem, GapCause, History, HistoryLimits, StartAt};
 pub use run::RunScope;
 pub use state::{ConnectionStatus, SubscriberState, DEFAULT_HISTORY_LIMIT};
-pub use subscribe::SubscribeBuilder;
-pub use subscription::Subscription;
+pub use subscribe::{SharedSubscribeBuilder, SubscribeBuilder};
+pub use subscription::{SharedSubscription, Subscription};
 pub use transport::{LiveFeed, Published, SubscriptionGuard, Transport, TransportStream};

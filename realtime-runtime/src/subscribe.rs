@@ -5,7 +5,7 @@ use std::future::IntoFuture;
 use futures::future::BoxFuture;
 use realtime_core::{Channel, MessageId, TopicKey};
 
-use crate::{Realtime, StartAt, SubscribeError, Subscription, TransportStream};
+use crate::{Realtime, SharedSubscription, StartAt, SubscribeError, Subscription, TransportStream};
 
 /// Options of a subscription being opened; await it to open it.
 ///
@@ -67,6 +67,51 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
         self.start = start;
         self
     }
+
+    /// Opens a [`SharedSubscription`] instead, the last call before awaiting: each message
+    /// is decoded once for all the shared subscriptions of the channel in this process
+    /// and handed out behind an `Arc`, for many subscribers in one process.
+    pub fn shared(self) -> SharedSubscribeBuilder<'a, C>
+    where
+        C::Message: Sync,
+    {
+        SharedSubscribeBuilder { options: self }
+    }
+
+    /// The transport's feed, opened where the options say.
+    async fn open(&self) -> Result<TransportStream, SubscribeError> {
+        if self.topics.is_empty() {
+            return Err(SubscribeError::NoTopics);
+        }
+        Ok(TransportStream::open(self.realtime.transport().clone(), &self.channel, self.start).await?)
+    }
+}
+
+/// A [`SubscribeBuilder`] that opens a [`SharedSubscription`]; await it.
+#[must_use = "a subscription is opened only when the builder is awaited"]
+pub struct SharedSubscribeBuilder<'a, C: Channel> {
+    options: SubscribeBuilder<'a, C>,
+}
+
+impl<'a, C: Channel> IntoFuture for SharedSubscribeBuilder<'a, C>
+where
+    C::Message: Sync,
+{
+    type Output = Result<SharedSubscription<C>, SubscribeError>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let options = self.options;
+        Box::pin(async move {
+            let stream = options.open().await?;
+            Ok(SharedSubscription::new(
+                options.channel,
+                stream,
+                options.topics,
+                options.validate,
+            ))
+        })
+    }
 }
 
 impl<'a, C: Channel> IntoFuture for SubscribeBuilder<'a, C> {
@@ -75,11 +120,7 @@ impl<'a, C: Channel> IntoFuture for SubscribeBuilder<'a, C> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            if self.topics.is_empty() {
-                return Err(SubscribeError::NoTopics);
-            }
-            let stream =
-                TransportStream::open(self.realtime.transport().clone(), &self.channel, self.start).await?;
+            let stream = self.open().await?;
             Ok(Subscription::new(
                 self.channel,
                 stream,

@@ -247,6 +247,7 @@ impl<C: Channel> Frames<C> {
 impl<C: Channel> Source for Frames<C> {
     type Message = C::Message;
     type Error = ClientRecvError;
+    type Item = Result<Message<C::Message>, ClientRecvError>;
 
     fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, ClientRecvError>>> {
         loop {
@@ -260,6 +261,10 @@ impl<C: Channel> Source for Frames<C> {
                 }
             }
         }
+    }
+
+    fn item(item: Self::Item) -> Self::Item {
+        item
     }
 
     fn wrap(stream: DataStream<C::Message>) -> C::Message {

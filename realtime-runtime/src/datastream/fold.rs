@@ -19,10 +19,11 @@ use futures::task::AtomicWaker;
 use futures::Stream;
 use realtime_core::{DataStream, Message, StreamError};
 
-/// What a subscription's source gives its fold.
-pub(crate) enum Step<M, E> {
+/// What a subscription's source gives its fold. `O` is the subscription's item: a
+/// message or an error by default, or a message shared behind an `Arc`.
+pub(crate) enum Step<M, E, O = Result<Message<M>, E>> {
     /// An item of the subscription itself: a message, or an error item.
-    Item(Result<Message<M>, E>),
+    Item(O),
     /// An error item after which the open streams cannot be trusted (lost messages):
     /// each ends with [`StreamError::Interrupted`] with `reason`.
     Break(E, &'static str),
@@ -56,15 +57,25 @@ pub(crate) trait Source: Send + 'static {
     type Message: Send + 'static;
     /// The subscription's error item.
     type Error: Send + 'static;
+    /// The subscription's item.
+    type Item: Send + 'static;
 
     /// The next step; `None` when the source has ended.
-    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<Self::Message, Self::Error>>>;
+    #[allow(clippy::type_complexity)]
+    fn poll_step(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Step<Self::Message, Self::Error, Self::Item>>>;
+
+    /// The subscription's item for a message or an error the fold makes itself (a data
+    /// stream's announcement, an interruption).
+    fn item(item: Result<Message<Self::Message>, Self::Error>) -> Self::Item;
 
     /// Wraps a data stream into the message enum (`Channel::stream_message`).
     fn wrap(stream: DataStream<Self::Message>) -> Self::Message;
 }
 
-type Item<S> = Result<Message<<S as Source>::Message>, <S as Source>::Error>;
+type Item<S> = <S as Source>::Item;
 
 /// A subscription's source with its data streams folded in; a `Stream` of the
 /// subscription's items.
@@ -192,7 +203,7 @@ impl<S: Source> Stream for Fold<S> {
                 }
                 Poll::Ready(Some(Step::Item(item))) => return Poll::Ready(Some(item)),
                 // No stream is open yet, so there is nothing to interrupt.
-                Poll::Ready(Some(Step::Break(error, _))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(Some(Step::Break(error, _))) => return Poll::Ready(Some(S::item(Err(error)))),
                 Poll::Ready(Some(Step::Stream(step))) => {
                     let shared = self.share();
                     lock(&shared.router).route(Step::Stream(step), &shared);
@@ -275,12 +286,12 @@ impl<S: Source> Router<S> {
         }
     }
 
-    fn route(&mut self, step: Step<S::Message, S::Error>, shared: &Arc<Shared<S>>) {
+    fn route(&mut self, step: Step<S::Message, S::Error, S::Item>, shared: &Arc<Shared<S>>) {
         let StreamStep { id, head, event } = match step {
             Step::Item(item) => return self.push_outer(item, shared),
             Step::Break(error, reason) => {
                 self.interrupt(shared, reason);
-                return self.push_outer(Err(error), shared);
+                return self.push_outer(S::item(Err(error)), shared);
             }
             Step::Stream(step) => step,
         };
@@ -321,7 +332,7 @@ impl<S: Source> Router<S> {
                 created_at: head.created_at,
                 data: S::wrap(stream),
             };
-            self.push_outer(Ok(message), shared);
+            self.push_outer(S::item(Ok(message)), shared);
         }
         let slot = self.streams.get_mut(&id).expect("inserted above");
         if slot.ended {

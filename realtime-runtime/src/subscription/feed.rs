@@ -1,0 +1,200 @@
+//! [`Feed`]: what a subscription reads, the transport's deliveries filtered by topic,
+//! checked and decoded into the channel's messages, in one of two [`Form`]s.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use realtime_core::{Channel, DataStream, Message, TopicSpec, RUN_TOPIC};
+
+use crate::datastream::fold::{Source, Step};
+use crate::datastream::stream_step;
+use crate::{Delivery, RecvError, TransportStream};
+
+/// The transport's feed of one channel, filtered and decoded.
+pub(crate) struct Feed<C: Channel, F> {
+    pub(crate) channel: Arc<str>,
+    pub(crate) stream: TransportStream,
+    pub(crate) filter: TopicFilter,
+    _form: PhantomData<fn() -> (C, F)>,
+}
+
+/// Which topics a subscription takes, and whether it checks their data.
+#[derive(Clone)]
+pub(crate) struct TopicFilter {
+    pub(crate) topics: Arc<[&'static TopicSpec]>,
+    pub(crate) validate: bool,
+}
+
+/// What a subscription takes a delivery as.
+#[derive(Clone, Copy)]
+pub(crate) enum Selected {
+    /// Data of one of its topics, or part of a data stream on one.
+    Topic(&'static TopicSpec),
+    /// A run lifecycle message, taken whatever the topics.
+    Run,
+}
+
+impl Selected {
+    /// The wire name of the message's topic.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Selected::Topic(spec) => spec.name(),
+            Selected::Run => RUN_TOPIC,
+        }
+    }
+}
+
+impl TopicFilter {
+    /// How the subscription takes the delivery, if it does: a run message always, data
+    /// and data streams when the subscription has their topic.
+    pub(crate) fn select(&self, delivery: &Delivery) -> Option<Selected> {
+        let envelope = delivery.envelope();
+        if envelope.is_run() {
+            return Some(Selected::Run);
+        }
+        let topic = envelope.topic.as_str();
+        self.topics
+            .iter()
+            .copied()
+            .find(|spec| spec.name() == topic)
+            .map(Selected::Topic)
+    }
+
+    /// Checks a selected delivery's data, if this subscription validates. Run messages
+    /// have no topic schema, and a data stream's start and end carry no topic data.
+    pub(crate) fn check(&self, delivery: &Delivery, selected: Selected) -> Result<(), RecvError> {
+        match selected {
+            Selected::Topic(spec)
+                if self.validate && spec.validates() && delivery.envelope().carries_topic_data() =>
+            {
+                Ok(delivery.check(spec)?)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How a subscription hands out its messages.
+pub(crate) trait Form<C: Channel>: Send + 'static {
+    /// The subscription's item.
+    type Item: Send + 'static;
+
+    /// The item of a message (or error) made outside [`decode`](Self::decode).
+    fn item(item: Result<Message<C::Message>, RecvError>) -> Self::Item;
+
+    /// The item of a selected delivery: its data checked and decoded.
+    fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item
+    where
+        Self: Sized;
+}
+
+/// Each subscriber decodes its own [`Message`].
+pub(crate) struct Owned;
+
+/// Subscribers of one channel share one decoded message per delivery, behind an `Arc`.
+pub(crate) struct Shared;
+
+impl<C: Channel> Form<C> for Owned {
+    type Item = Result<Message<C::Message>, RecvError>;
+
+    fn item(item: Self::Item) -> Self::Item {
+        item
+    }
+
+    fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item {
+        feed.filter.check(delivery, selected)?;
+        feed.decode(delivery, selected)
+    }
+}
+
+impl<C: Channel> Form<C> for Shared
+where
+    C::Message: Sync,
+{
+    type Item = Result<Arc<Message<C::Message>>, RecvError>;
+
+    fn item(item: Result<Message<C::Message>, RecvError>) -> Self::Item {
+        item.map(Arc::new)
+    }
+
+    fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item {
+        // Checked by each subscriber (once per message and schema, on the delivery):
+        // another subscription that shares the decoded message may not validate.
+        feed.filter.check(delivery, selected)?;
+        delivery.decoded(|| feed.decode(delivery, selected).map(Arc::new))
+    }
+}
+
+impl<C: Channel, F> Feed<C, F> {
+    pub(crate) fn new(channel: Arc<str>, stream: TransportStream, filter: TopicFilter) -> Self {
+        Feed {
+            channel,
+            stream,
+            filter,
+            _form: PhantomData,
+        }
+    }
+
+    /// The delivery's data decoded into a message of the channel (not checked).
+    fn decode(&self, delivery: &Delivery, selected: Selected) -> Result<Message<C::Message>, RecvError> {
+        let envelope = delivery.envelope();
+        let data = C::decode(selected.name(), &envelope.data)?;
+        Ok(Message {
+            id: envelope.id,
+            channel: self.channel.clone(),
+            topic: selected.name(),
+            kind: envelope.kind,
+            run_id: envelope.run_id.clone(),
+            fn_id: envelope.fn_id.clone(),
+            created_at: envelope.created_at,
+            data,
+        })
+    }
+}
+
+impl<C: Channel, F: Form<C>> Source for Feed<C, F> {
+    type Message = C::Message;
+    type Error = RecvError;
+    type Item = F::Item;
+
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, RecvError, F::Item>>> {
+        loop {
+            let delivery = match Pin::new(&mut self.stream).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(gap))) => {
+                    return Poll::Ready(Some(Step::Break(
+                        RecvError::ContinuityLost(gap),
+                        "messages of the channel were lost",
+                    )))
+                }
+                Poll::Ready(Some(Ok(delivery))) => delivery,
+            };
+            let Some(selected) = self.filter.select(&delivery) else {
+                continue;
+            };
+            let envelope = delivery.envelope();
+            let step = match selected {
+                Selected::Topic(spec) if envelope.is_stream() => {
+                    match stream_step::<C>(&self.channel, envelope, spec, self.filter.validate) {
+                        Ok(step) => Step::Stream(step),
+                        Err(reason) => Step::Item(F::item(Err(RecvError::Malformed { reason }))),
+                    }
+                }
+                _ => Step::Item(F::decode(self, &delivery, selected)),
+            };
+            return Poll::Ready(Some(step));
+        }
+    }
+
+    fn item(item: Result<Message<C::Message>, RecvError>) -> F::Item {
+        F::item(item)
+    }
+
+    fn wrap(stream: DataStream<C::Message>) -> C::Message {
+        C::stream_message(stream)
+    }
+}
