@@ -22,6 +22,7 @@ mod error;
 mod http;
 mod metrics;
 mod scope;
+mod serve;
 mod sse;
 mod text_stream;
 mod ws;
@@ -252,29 +253,30 @@ impl Gateway {
             .with_state(self.state.clone())
     }
 
-    /// Serves `router` (this gateway's routes, possibly merged with others) until
-    /// `shutdown` completes; then tells every subscriber it is closing, and waits up to the
-    /// grace period for connections to drain.
+    /// Serves `router` (this gateway's routes, possibly merged with others) over HTTP/1.1
+    /// until `shutdown` completes; then stops accepting, tells every subscriber it is
+    /// closing, lets in-flight responses finish, and waits up to the grace period for
+    /// connections and subscribers to drain. Returns after the grace period at the latest.
+    ///
+    /// HTTP/1.1 only, with keep-alive and WebSocket upgrades: h2c is not offered (browsers
+    /// use HTTP/2 only over TLS, which a proxy in front terminates).
     pub async fn serve_router(
         &self,
         listener: TcpListener,
         router: Router,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let grace = self.state.shutdown_grace;
-        let state = self.state.clone();
-        let signal = async move {
-            shutdown.await;
-            state.shutdown.cancel();
-        };
         // Served as one shared router: `axum::serve(listener, router)` would give every
         // connection its own deep copy of the routes (`Router::with_state` per connection),
-        // about 16 KB held for as long as an SSE subscriber stays connected.
-        let app = router.with_state::<()>(()).into_make_service();
-        axum::serve(listener, app).with_graceful_shutdown(signal).await?;
+        // about 16 KB held for as long as an SSE subscriber stays connected. A clone of the
+        // already-stated router is a reference count.
+        let app = router.with_state::<()>(());
+        let connections = serve::accept_until(listener, app, shutdown, self.state.shutdown.clone()).await;
         self.state.shutdown.cancel();
         self.state.tracker.close();
-        let _ = tokio::time::timeout(grace, self.state.tracker.wait()).await;
+        let deadline = tokio::time::Instant::now() + self.state.shutdown_grace;
+        let _ = tokio::time::timeout_at(deadline, connections.wait()).await;
+        let _ = tokio::time::timeout_at(deadline, self.state.tracker.wait()).await;
         Ok(())
     }
 
