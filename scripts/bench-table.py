@@ -30,7 +30,7 @@ from pathlib import Path
 BASELINE = "broadcast"
 # Raw broadcast of the JSON payload, each subscriber decoding it: the typed-decode floor.
 DECODE_FLOOR = "broadcast_decode"
-CASES = ["broadcast", DECODE_FLOOR, "realtime_validated", "realtime_unvalidated"]
+CASES = ["broadcast", DECODE_FLOOR, "realtime_validated", "realtime_unvalidated", "realtime_shared"]
 # Results written further apart than this probably come from separate runs.
 SAME_RUN_SECONDS = 30 * 60
 

@@ -100,6 +100,7 @@ impl Envelope {
 
     /// Whether this is a run lifecycle message ([`MessageKind::Run`]): its data is a
     /// [`RunUpdate`](crate::RunUpdate), on the reserved [`RUN_TOPIC`](crate::RUN_TOPIC).
+    #[inline]
     pub fn is_run(&self) -> bool {
         self.kind == MessageKind::Run
     }
@@ -107,12 +108,14 @@ impl Envelope {
     /// Whether the data is a payload of the topic, to be checked against its schema: a
     /// `data` message or a stream's `chunk`. A run update, a stream's start (its id) and
     /// end ([`StreamEnd`](crate::StreamEnd)) are not.
+    #[inline]
     pub fn carries_topic_data(&self) -> bool {
         matches!(self.kind, MessageKind::Data | MessageKind::Chunk)
     }
 
     /// Whether this envelope is part of a data stream: a `datastream-start`, `chunk` or
     /// `datastream-end`.
+    #[inline]
     pub fn is_stream(&self) -> bool {
         matches!(
             self.kind,

@@ -53,6 +53,7 @@ impl TopicSpec {
     }
 
     /// The wire name (the field name unless `#[topic(name = "...")]` says otherwise).
+    #[inline]
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -69,6 +70,7 @@ impl TopicSpec {
 
     /// Whether data is validated against the schema at run time
     /// (`#[topic(validate = false)]` turns it off).
+    #[inline]
     pub fn validates(&self) -> bool {
         self.validate
     }
@@ -136,6 +138,7 @@ impl<C: Channel, T> Topic<C, T> {
     }
 
     /// The topic's wire name.
+    #[inline]
     pub fn name(&self) -> &'static str {
         self.key.name()
     }

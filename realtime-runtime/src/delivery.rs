@@ -43,6 +43,7 @@ impl Delivery {
     }
 
     /// The envelope.
+    #[inline]
     pub fn envelope(&self) -> &Envelope {
         &self.envelope
     }
@@ -53,6 +54,7 @@ impl Delivery {
     }
 
     /// Checks the data against `spec`, once per message for a given spec.
+    #[inline]
     pub fn check(&self, spec: &'static TopicSpec) -> Result<(), SchemaViolation> {
         let key = spec_key(spec);
         let (checked_key, result) = self

@@ -207,7 +207,7 @@ impl<C: Channel> Frames<C> {
                 return Some(match spec {
                     Some(spec) if envelope.is_stream() => {
                         match stream_step::<C>(&self.channel, &envelope, spec, self.validate) {
-                            Ok(step) => Step::Stream(step),
+                            Ok(step) => Step::Stream(Box::new(step)),
                             Err(reason) => Step::Item(Err(ClientRecvError::Malformed {
                                 reason: reason.to_owned(),
                             })),

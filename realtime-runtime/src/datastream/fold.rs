@@ -27,8 +27,9 @@ pub(crate) enum Step<M, E, O = Result<Message<M>, E>> {
     /// An error item after which the open streams cannot be trusted (lost messages):
     /// each ends with [`StreamError::Interrupted`] with `reason`.
     Break(E, &'static str),
-    /// An envelope of a data stream.
-    Stream(StreamStep<M>),
+    /// An envelope of a data stream (boxed: streams are rare, and a small step is cheap
+    /// to move through every layer of a subscription).
+    Stream(Box<StreamStep<M>>),
 }
 
 /// One envelope of a data stream, decoded.
@@ -293,7 +294,7 @@ impl<S: Source> Router<S> {
                 self.interrupt(shared, reason);
                 return self.push_outer(S::item(Err(error)), shared);
             }
-            Step::Stream(step) => step,
+            Step::Stream(step) => *step,
         };
         if self.ignored.contains(&id) {
             if matches!(event, StreamEvent::End(_)) {

@@ -39,6 +39,7 @@ pub(crate) enum Selected {
 
 impl Selected {
     /// The wire name of the message's topic.
+    #[inline]
     pub(crate) fn name(self) -> &'static str {
         match self {
             Selected::Topic(spec) => spec.name(),
@@ -50,6 +51,7 @@ impl Selected {
 impl TopicFilter {
     /// How the subscription takes the delivery, if it does: a run message always, data
     /// and data streams when the subscription has their topic.
+    #[inline]
     pub(crate) fn select(&self, delivery: &Delivery) -> Option<Selected> {
         let envelope = delivery.envelope();
         if envelope.is_run() {
@@ -65,6 +67,7 @@ impl TopicFilter {
 
     /// Checks a selected delivery's data, if this subscription validates. Run messages
     /// have no topic schema, and a data stream's start and end carry no topic data.
+    #[inline]
     pub(crate) fn check(&self, delivery: &Delivery, selected: Selected) -> Result<(), RecvError> {
         match selected {
             Selected::Topic(spec)
@@ -180,7 +183,7 @@ impl<C: Channel, F: Form<C>> Source for Feed<C, F> {
             let step = match selected {
                 Selected::Topic(spec) if envelope.is_stream() => {
                     match stream_step::<C>(&self.channel, envelope, spec, self.filter.validate) {
-                        Ok(step) => Step::Stream(step),
+                        Ok(step) => Step::Stream(Box::new(step)),
                         Err(reason) => Step::Item(F::item(Err(RecvError::Malformed { reason }))),
                     }
                 }
