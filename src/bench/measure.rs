@@ -173,7 +173,10 @@ async fn run(spec: &RunSpec, env: &Env, out: &mut Measured) -> Result<(), String
             let mut nodes_up = Vec::new();
             for _ in 0..nodes {
                 let redis = url.as_deref().map(|u| (u, prefix.as_str()));
-                nodes_up.push(Server::gateway(redis, spec.subscribers.div_ceil(nodes) + 64).await?);
+                nodes_up.push(
+                    Server::gateway(redis, spec.subscribers.div_ceil(nodes) + 64, spec.write_delay_ms)
+                        .await?,
+                );
             }
             let targets = gateway_targets(spec.kind, &nodes_up, &channels).await?;
             let publisher = Publisher::gateway(&nodes_up[0].addr);

@@ -26,12 +26,17 @@ pub struct Server {
 impl Server {
     /// Starts a gateway node (`realtime bench-gateway`, i.e. `serve` that also exits with its
     /// stdin) in dev mode on a free loopback port.
-    pub async fn gateway(redis: Option<(&str, &str)>, max_connections: usize) -> Result<Self, String> {
+    pub async fn gateway(
+        redis: Option<(&str, &str)>,
+        max_connections: usize,
+        write_delay_ms: u64,
+    ) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut command = Command::new(exe);
         command
             .args(["bench-gateway", "--dev", "--addr", "127.0.0.1:0"])
             .args(["--max-connections", &max_connections.to_string()])
+            .args(["--write-delay-ms", &write_delay_ms.to_string()])
             .env("RUST_LOG", "error");
         if let Some((url, prefix)) = redis {
             command.args(["--redis", url, "--redis-prefix", prefix]);

@@ -67,6 +67,8 @@ pub struct RunSpec {
     pub seconds: f64,
     /// Bytes of each payload's JSON.
     pub payload_bytes: usize,
+    /// The gateway's `--write-delay-ms` (realtime only).
+    pub write_delay_ms: u64,
 }
 
 impl RunSpec {
@@ -138,6 +140,7 @@ pub fn scenarios(load: Load) -> Vec<Scenario> {
         rate,
         seconds: load.seconds,
         payload_bytes: load.payload_bytes,
+        write_delay_ms: 0,
     };
     use SubscriberKind::{Sse, Ws};
     if load.smoke {
@@ -155,8 +158,11 @@ pub fn scenarios(load: Load) -> Vec<Scenario> {
                 false,
             ),
             scenario(
-                "many-channels/ws/200x20".into(),
-                spec(false, 1, Ws, 200, 20, 100.0),
+                "many-channels/ws/200x20/delay5ms".into(),
+                RunSpec {
+                    write_delay_ms: 5,
+                    ..spec(false, 1, Ws, 200, 20, 100.0)
+                },
                 false,
                 false,
             ),
@@ -189,6 +195,19 @@ pub fn scenarios(load: Load) -> Vec<Scenario> {
         true,
         false,
     ));
+    // The same fan-out with the gateway's write delay (`--write-delay-ms`): at the rate
+    // above, and at twice it with a longer delay.
+    for (rate, delay) in [(500, 10), (1_000, 25)] {
+        all.push(scenario(
+            format!("fanout/ws/1000@{rate}/delay{delay}ms"),
+            RunSpec {
+                write_delay_ms: delay,
+                ..spec(false, 1, Ws, 1_000, 1, rate as f64)
+            },
+            true,
+            false,
+        ));
+    }
     all.push(scenario(
         "one-channel/sse/1000".into(),
         spec(false, 1, Sse, 1_000, 1, 100.0),

@@ -202,3 +202,41 @@ async fn a_malformed_ws_frame_gets_an_error_reply_and_the_connection_stays_open(
     assert_eq!(ws.next_json().await["data"]["message"], "still open");
     assert_serving(&gw).await;
 }
+
+#[tokio::test]
+async fn with_a_write_delay_a_ws_subscriber_still_gets_every_message_in_order() {
+    let gw = start(realtime::gateway::GatewayConfig {
+        write_delay: std::time::Duration::from_millis(30),
+        ..config()
+    })
+    .await;
+    let run = Pipeline::new("ws-delay");
+    let mut ws = gw.ws_ok(&gw.token(&run.name(), &["status"])).await;
+    let rt = gw.gateway.realtime().clone();
+    // A lone message is written once the delay is over, with nothing else to gather.
+    let lone = rt.publish(run.status(), status("alone", 0)).await.unwrap();
+    assert_eq!(ws.next_json().await["id"], serde_json::to_value(lone).unwrap());
+    // A burst: more than one flush holds (64), gathered over the delays.
+    let publisher = tokio::spawn({
+        let run = Pipeline::new("ws-delay");
+        async move {
+            let mut ids = Vec::new();
+            for i in 0..150u8 {
+                ids.push(rt.publish(run.status(), status("burst", i % 100)).await.unwrap());
+            }
+            ids
+        }
+    });
+    let mut received = Vec::new();
+    for _ in 0..150 {
+        received.push(ws.next_json().await["id"].clone());
+    }
+    let sent: Vec<_> = publisher
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|id| serde_json::to_value(id).unwrap())
+        .collect();
+    assert_eq!(received, sent);
+    assert_serving(&gw).await;
+}

@@ -96,8 +96,9 @@ async fn run(
                 break;
             }
             Some((channel, item)) = scope.streams.next(), if !scope.streams.is_empty() => {
-                // Queue this item and whatever else is ready already, then write them with
-                // one flush: under load, one send per batch instead of one per message.
+                // Queue this item and whatever else is ready already (after the write delay,
+                // if one is set), then write them with one flush: under load, one send per
+                // batch instead of one per message.
                 let mut next = Some((channel, item));
                 let mut queued = 0;
                 let mut sent = Ok(());
@@ -113,6 +114,10 @@ async fn run(
                     if let Some(frame) = frame {
                         sent = socket.feed(frame).await;
                         queued += 1;
+                        if queued == 1 && !state.write_delay.is_zero() {
+                            // Gather what arrives meanwhile into the same flush.
+                            tokio::time::sleep(state.write_delay).await;
+                        }
                     }
                     if sent.is_err() || queued >= MAX_BATCH {
                         break;
