@@ -94,7 +94,7 @@ pub use realtime_runtime::{
     SharedSubscription, StartAt, StreamBuilder, StreamLimits, StreamWriter, SubscribeBuilder, SubscribeError,
     SubscriberState, Subscription, SubscriptionGuard, SubscriptionHandle, Transport, TransportError,
     TransportStream, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES,
-    DEFAULT_MAX_PAYLOAD_BYTES, MAX_IDEMPOTENCY_KEY_BYTES,
+    DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT, MAX_IDEMPOTENCY_KEY_BYTES,
 };
 pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 

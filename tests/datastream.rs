@@ -287,6 +287,39 @@ async fn a_stream_outlives_its_subscription(make: Factory) {
     assert_eq!(read_finished(&mut stream).await, texts(&["before", "after"]));
 }
 
+/// A writer that vanishes without a word (its process died: no drop runs, no end is
+/// sent) does not leave its readers waiting for ever: after the subscription's idle
+/// timeout without a chunk the stream ends with `Interrupted`, and the subscription goes
+/// on. A slow writer whose chunks come within the timeout is not cut off.
+async fn a_vanished_writer_times_out(make: Factory) {
+    let rt = handle(make().await);
+    let ch = Pipeline::new("vanished");
+    let idle = std::time::Duration::from_millis(400);
+    let mut sub = rt.subscribe(&ch).stream_idle_timeout(Some(idle)).await.unwrap();
+
+    let mut slow = rt.stream(ch.tokens()).open().await.unwrap();
+    let (_, mut stream) = next_stream(&mut sub).await;
+    for word in ["slow", "but", "alive"] {
+        slow.write(token(word)).await.unwrap();
+        tokio::time::sleep(idle / 4).await;
+    }
+    slow.finish().await.unwrap();
+    assert_eq!(read_finished(&mut stream).await, texts(&["slow", "but", "alive"]));
+
+    let mut gone = rt.stream(ch.tokens()).open().await.unwrap();
+    gone.write(token("last")).await.unwrap();
+    std::mem::forget(gone); // as if its process had died: no abort is sent
+    let (_, mut stream) = next_stream(&mut sub).await;
+    let (words, end) = read_tokens(&mut stream).await;
+    assert_eq!(words, texts(&["last"]));
+    match end {
+        Some(StreamError::Interrupted { reason }) => assert!(reason.contains("no chunk"), "{reason}"),
+        other => panic!("expected an interruption, got {other:?}"),
+    }
+    rt.publish(ch.status(), status("after")).await.unwrap();
+    assert!(matches!(next(&mut sub).await.data, PipelineMessage::Status(s) if s.message == "after"));
+}
+
 on_transports!(memory, redis: [
     chunks_arrive_as_one_nested_stream,
     abort_ends_with_the_reason,
@@ -297,6 +330,7 @@ on_transports!(memory, redis: [
     resume_mid_stream_is_partial,
     topics_filter_streams_and_readers_can_leave,
     a_stream_outlives_its_subscription,
+    a_vanished_writer_times_out,
 ]);
 
 /// A subscriber that loses messages in the middle of a stream (it fell further behind than

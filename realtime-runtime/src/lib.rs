@@ -35,6 +35,7 @@ mod views;
 pub use callback::SubscriptionHandle;
 pub use datastream::{
     RawStreamWriter, StreamBuilder, StreamLimits, StreamWriter, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
 };
 pub use delivery::Delivery;
 pub use error::{PublishError, RecvError, SubscribeError, TransportError};

@@ -1,11 +1,16 @@
 //! [`SubscribeBuilder`]: which topics, whether to validate, then open.
 
 use std::future::IntoFuture;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use realtime_core::{Channel, MessageId, TopicKey};
 
-use crate::{Realtime, SharedSubscription, StartAt, SubscribeError, Subscription, TransportStream};
+use crate::subscription::Options;
+use crate::{
+    Realtime, SharedSubscription, StartAt, SubscribeError, Subscription, TransportStream,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+};
 
 /// Options of a subscription being opened; await it to open it.
 ///
@@ -17,6 +22,7 @@ pub struct SubscribeBuilder<'a, C: Channel> {
     channel: String,
     topics: Vec<C::Topic>,
     validate: bool,
+    stream_idle: Option<Duration>,
     start: StartAt,
 }
 
@@ -27,6 +33,7 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
             channel,
             topics: C::Topic::all().to_vec(),
             validate: true,
+            stream_idle: Some(DEFAULT_STREAM_IDLE_TIMEOUT),
             start: StartAt::Live,
         }
     }
@@ -52,6 +59,23 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
     pub fn validate(mut self, validate: bool) -> Self {
         self.validate = validate;
         self
+    }
+
+    /// How long a data stream's reader waits for its next chunk before the stream ends
+    /// with [`StreamError::Interrupted`](realtime_core::StreamError::Interrupted); `None`
+    /// waits for ever. Default [`DEFAULT_STREAM_IDLE_TIMEOUT`] (5 minutes): a writer whose
+    /// process died sends no end.
+    pub fn stream_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.stream_idle = timeout;
+        self
+    }
+
+    /// The options the subscription is made with.
+    fn options(&self) -> Options {
+        Options {
+            validate: self.validate,
+            stream_idle: self.stream_idle,
+        }
     }
 
     /// Resumes after `id`, the last message id this subscriber saw (see
@@ -104,11 +128,12 @@ where
         let options = self.options;
         Box::pin(async move {
             let stream = options.open().await?;
+            let settings = options.options();
             Ok(SharedSubscription::new(
                 options.channel,
                 stream,
                 options.topics,
-                options.validate,
+                settings,
             ))
         })
     }
@@ -121,12 +146,8 @@ impl<'a, C: Channel> IntoFuture for SubscribeBuilder<'a, C> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let stream = self.open().await?;
-            Ok(Subscription::new(
-                self.channel,
-                stream,
-                self.topics,
-                self.validate,
-            ))
+            let settings = self.options();
+            Ok(Subscription::new(self.channel, stream, self.topics, settings))
         })
     }
 }

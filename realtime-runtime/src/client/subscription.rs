@@ -102,7 +102,7 @@ impl<C: Channel> ClientSubscription<C> {
             validate,
             transport,
             status,
-            fold: Some(Fold::new(frames)),
+            fold: Some(Fold::new(frames, Some(crate::DEFAULT_STREAM_IDLE_TIMEOUT))),
         }
     }
 

@@ -11,9 +11,11 @@
 //! The source is polled with a waker that wakes every waiting party.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 use futures::task::AtomicWaker;
 use futures::Stream;
@@ -82,6 +84,8 @@ type Item<S> = <S as Source>::Item;
 /// subscription's items.
 pub(crate) struct Fold<S: Source> {
     state: State<S>,
+    /// How long a stream's reader waits for a chunk before the stream is interrupted.
+    stream_idle: Option<Duration>,
 }
 
 enum State<S: Source> {
@@ -96,6 +100,8 @@ struct Shared<S: Source> {
     wakers: Arc<Wakers>,
     /// Wakes every party in `wakers`: the waker the source is polled with.
     waker: Waker,
+    /// How long a stream's reader waits for a chunk before the stream is interrupted.
+    stream_idle: Option<Duration>,
 }
 
 struct Router<S: Source> {
@@ -147,9 +153,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<S: Source> Fold<S> {
-    pub(crate) fn new(source: S) -> Self {
+    pub(crate) fn new(source: S, stream_idle: Option<Duration>) -> Self {
         Fold {
             state: State::Direct(Some(source)),
+            stream_idle,
         }
     }
 
@@ -175,6 +182,7 @@ impl<S: Source> Fold<S> {
                 }),
                 waker: Waker::from(wakers.clone()),
                 wakers,
+                stream_idle: self.stream_idle,
             });
             self.state = State::Shared(shared);
         }
@@ -321,6 +329,8 @@ impl<S: Source> Router<S> {
             let reader = Reader {
                 shared: shared.clone(),
                 id: id.clone(),
+                idle: None,
+                timed_out: false,
             };
             let stream = DataStream::new(id.clone(), head.topic, partial, reader);
             let message = Message {
@@ -355,29 +365,72 @@ impl<S: Source> Router<S> {
 struct Reader<S: Source> {
     shared: Arc<Shared<S>>,
     id: Arc<str>,
+    /// Runs while the reader waits for a chunk; made at the first wait, reset by each chunk.
+    idle: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The stream was interrupted for want of chunks: nothing more comes.
+    timed_out: bool,
+}
+
+impl<S: Source> Reader<S> {
+    /// Waits for the idle timer, if there is one; when it fires, the stream is given up
+    /// (its later envelopes are skipped) and ends with [`StreamError::Interrupted`].
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<S::Message, StreamError>>> {
+        let Some(after) = self.shared.stream_idle else {
+            return Poll::Pending;
+        };
+        let idle = self
+            .idle
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(after)));
+        if idle.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.timed_out = true;
+        let mut router = lock(&self.shared.router);
+        if let Some(slot) = router.streams.remove(&self.id) {
+            if !slot.ended {
+                router.ignored.insert(self.id.clone());
+            }
+        }
+        drop(router);
+        lock(&self.shared.wakers.streams).remove(&self.id);
+        Poll::Ready(Some(Err(StreamError::Interrupted {
+            reason: format!(
+                "no chunk for {} s: the stream's writer is gone",
+                after.as_secs_f64()
+            ),
+        })))
+    }
 }
 
 impl<S: Source> Stream for Reader<S> {
     type Item = Result<S::Message, StreamError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let shared = &self.shared;
-        lock(&shared.wakers.streams).insert(self.id.clone(), cx.waker().clone());
+        let this = self.get_mut();
+        if this.timed_out {
+            return Poll::Ready(None);
+        }
+        let shared = this.shared.clone();
+        lock(&shared.wakers.streams).insert(this.id.clone(), cx.waker().clone());
         let mut router = lock(&shared.router);
         loop {
-            let Some(slot) = router.streams.get_mut(&self.id) else {
+            let Some(slot) = router.streams.get_mut(&this.id) else {
                 return Poll::Ready(None);
             };
             if let Some(item) = slot.queue.pop_front() {
+                if let (Some(idle), Some(after)) = (this.idle.as_mut(), shared.stream_idle) {
+                    idle.as_mut().reset(tokio::time::Instant::now() + after);
+                }
                 return Poll::Ready(Some(item));
             }
             if slot.ended {
-                router.streams.remove(&self.id);
-                lock(&shared.wakers.streams).remove(&self.id);
+                router.streams.remove(&this.id);
+                lock(&shared.wakers.streams).remove(&this.id);
                 return Poll::Ready(None);
             }
-            if router.pull(shared).is_pending() {
-                return Poll::Pending;
+            if router.pull(&shared).is_pending() {
+                drop(router);
+                return this.poll_idle(cx);
             }
         }
     }

@@ -33,6 +33,18 @@ pub const DEFAULT_MAX_CHUNK_BYTES: usize = 64 * 1024;
 /// ```
 pub const DEFAULT_MAX_CHUNKS: u64 = 100_000;
 
+/// How long a subscriber's [`DataStream`](realtime_core::DataStream) waits for its next
+/// chunk, while it is read, before it ends with
+/// [`StreamError::Interrupted`](realtime_core::StreamError::Interrupted): a writer whose
+/// process died sends no end, and its readers must not wait forever. Set per subscription
+/// with [`SubscribeBuilder::stream_idle_timeout`](crate::SubscribeBuilder::stream_idle_timeout).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(realtime_runtime::DEFAULT_STREAM_IDLE_TIMEOUT, Duration::from_secs(300));
+/// ```
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Decodes a data stream envelope on `spec`'s topic for a subscription of `C`. `Err` with
 /// the reason when the envelope has no stream id.
 pub(crate) fn stream_step<C: Channel>(

@@ -45,6 +45,15 @@ pub struct Subscription<C: Channel> {
     inner: Inner<C, Owned>,
 }
 
+/// How a subscription treats what it receives.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// Check data against the topics' schemas.
+    pub(crate) validate: bool,
+    /// How long a data stream's reader waits for a chunk.
+    pub(crate) stream_idle: Option<std::time::Duration>,
+}
+
 /// A subscription's state, whatever form its messages take.
 pub(crate) struct Inner<C: Channel, F: Form<C>> {
     channel: Arc<str>,
@@ -58,15 +67,19 @@ impl<C: Channel, F: Form<C>> Inner<C, F> {
         channel: String,
         stream: TransportStream,
         topics: Vec<C::Topic>,
-        validate: bool,
+        options: Options,
     ) -> Self {
+        let Options {
+            validate,
+            stream_idle,
+        } = options;
         let topics = topics.into_iter().map(TopicKey::spec).collect();
         let channel: Arc<str> = channel.into();
         let filter = TopicFilter { topics, validate };
         let feed = Feed::new(channel.clone(), stream, filter.clone());
         Inner {
             channel,
-            fold: Some(Fold::new(feed)),
+            fold: Some(Fold::new(feed, stream_idle)),
             filter,
             closed: CancellationToken::new(),
         }
@@ -129,10 +142,10 @@ impl<C: Channel> Subscription<C> {
         channel: String,
         stream: TransportStream,
         topics: Vec<C::Topic>,
-        validate: bool,
+        options: Options,
     ) -> Self {
         Subscription {
-            inner: Inner::new(channel, stream, topics, validate),
+            inner: Inner::new(channel, stream, topics, options),
         }
     }
 

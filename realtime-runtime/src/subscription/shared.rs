@@ -11,7 +11,7 @@ use futures::Stream;
 use realtime_core::{Channel, Message, MessageId};
 
 use super::feed::Shared;
-use super::Inner;
+use super::{Inner, Options};
 use crate::{RecvError, TransportStream};
 
 /// A typed stream of shared messages:
@@ -49,10 +49,10 @@ where
         channel: String,
         stream: TransportStream,
         topics: Vec<C::Topic>,
-        validate: bool,
+        options: Options,
     ) -> Self {
         SharedSubscription {
-            inner: Inner::new(channel, stream, topics, validate),
+            inner: Inner::new(channel, stream, topics, options),
         }
     }
 
