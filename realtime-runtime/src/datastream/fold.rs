@@ -372,6 +372,19 @@ struct Reader<S: Source> {
 }
 
 impl<S: Source> Reader<S> {
+    /// Stops reading the stream: its queue is dropped, and its envelopes still to come
+    /// are skipped.
+    fn leave(&self) {
+        let mut router = lock(&self.shared.router);
+        if let Some(slot) = router.streams.remove(&self.id) {
+            if !slot.ended {
+                router.ignored.insert(self.id.clone());
+            }
+        }
+        drop(router);
+        lock(&self.shared.wakers.streams).remove(&self.id);
+    }
+
     /// Waits for the idle timer, if there is one; when it fires, the stream is given up
     /// (its later envelopes are skipped) and ends with [`StreamError::Interrupted`].
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<S::Message, StreamError>>> {
@@ -385,14 +398,7 @@ impl<S: Source> Reader<S> {
             return Poll::Pending;
         }
         self.timed_out = true;
-        let mut router = lock(&self.shared.router);
-        if let Some(slot) = router.streams.remove(&self.id) {
-            if !slot.ended {
-                router.ignored.insert(self.id.clone());
-            }
-        }
-        drop(router);
-        lock(&self.shared.wakers.streams).remove(&self.id);
+        self.leave();
         Poll::Ready(Some(Err(StreamError::Interrupted {
             reason: format!(
                 "no chunk for {} s: the stream's writer is gone",
@@ -438,13 +444,6 @@ impl<S: Source> Stream for Reader<S> {
 
 impl<S: Source> Drop for Reader<S> {
     fn drop(&mut self) {
-        let mut router = lock(&self.shared.router);
-        if let Some(slot) = router.streams.remove(&self.id) {
-            if !slot.ended {
-                router.ignored.insert(self.id.clone());
-            }
-        }
-        drop(router);
-        lock(&self.shared.wakers.streams).remove(&self.id);
+        self.leave();
     }
 }
