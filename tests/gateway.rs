@@ -19,6 +19,8 @@ mod publish;
 mod resume;
 #[path = "gateway/run_lifecycle.rs"]
 mod run_lifecycle;
+#[path = "gateway/sse_direct.rs"]
+mod sse_direct;
 #[path = "gateway/subscribers.rs"]
 mod subscribers;
 #[path = "gateway/support.rs"]

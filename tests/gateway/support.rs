@@ -398,6 +398,13 @@ impl TestGateway {
             .unwrap_or_else(|reply| panic!("the SSE request was refused: {reply:?}"))
     }
 
+    /// A new TCP connection to the gateway, for requests written by hand.
+    pub async fn raw_tcp(&self) -> TcpStream {
+        TcpStream::connect(self.addr)
+            .await
+            .expect("connect to the gateway")
+    }
+
     /// Performs the WebSocket handshake by hand on a raw TCP stream, and returns the
     /// stream right after the `101`: a client that will never answer a ping.
     pub async fn raw_ws(&self, token: &str) -> TcpStream {

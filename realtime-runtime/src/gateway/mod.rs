@@ -21,9 +21,12 @@ pub mod docs;
 mod error;
 mod http;
 mod metrics;
+mod opening;
+mod rewind;
 mod scope;
 mod serve;
 mod sse;
+mod sse_direct;
 mod text_stream;
 mod ws;
 

@@ -4,8 +4,10 @@
 //! is not offered. Browsers use HTTP/2 only over TLS, which a proxy in front terminates.
 //!
 //! Not `axum::serve`: its HTTP/1-or-HTTP/2 builder sniffs for the HTTP/2 preface and keeps
-//! the extra state for the life of the connection, which a long-lived SSE subscriber pays
-//! for in resident memory.
+//! the extra state for the life of the connection. And a connection that opens with an SSE
+//! subscription is not given to hyper at all: [`super::sse_direct`] answers it without
+//! hyper's per-connection buffers, which a long-lived SSE subscriber would hold for as long
+//! as it listens.
 
 use std::future::Future;
 use std::io;
@@ -16,9 +18,13 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+use super::opening::{self, Opening};
+use super::rewind::Rewind;
+use super::sse_direct;
 
 /// How long accepting pauses after an error such as too many open files (as `axum::serve`).
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
@@ -55,29 +61,58 @@ pub(super) async fn accept_until(
                 }
             },
         };
-        let service = TowerToHyperService::new(router.clone());
-        let conn = http
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades();
-        let closing = closing.clone();
-        connections.spawn(async move {
-            let mut conn = pin!(conn);
-            let result = tokio::select! {
-                result = conn.as_mut() => result,
-                () = closing.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(error) = result {
-                tracing::trace!(%error, "connection ended with an error");
-            }
-        });
+        connections.spawn(serve_connection(
+            stream,
+            router.clone(),
+            http.clone(),
+            closing.clone(),
+        ));
     }
     drop(listener);
     closing.cancel();
     connections.close();
     connections
+}
+
+/// Serves one connection: an SSE subscription straight on the socket
+/// ([`super::sse_direct`]), anything else with hyper's HTTP/1 (after the bytes read to
+/// tell which), until it closes or, once `closing` is cancelled, its in-flight response
+/// is done.
+async fn serve_connection(
+    mut stream: TcpStream,
+    router: Router,
+    http: http1::Builder,
+    closing: CancellationToken,
+) {
+    let opening = tokio::select! {
+        biased;
+        () = closing.cancelled() => return,
+        opening = opening::read(&mut stream) => opening,
+    };
+    let prefix = match opening {
+        Ok(Opening::Sse(request)) => return sse_direct::serve(stream, router, *request).await,
+        Ok(Opening::Other(prefix)) => prefix,
+        Ok(Opening::Closed) => return,
+        Err(error) => {
+            tracing::trace!(%error, "connection failed before its first request");
+            return;
+        }
+    };
+    let service = TowerToHyperService::new(router);
+    let conn = http
+        .serve_connection(TokioIo::new(Rewind::new(prefix, stream)), service)
+        .with_upgrades();
+    let mut conn = pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = closing.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::trace!(%error, "connection ended with an error");
+    }
 }
 
 /// An error of one connection (the peer went away before it was accepted), not of the
