@@ -9,6 +9,10 @@
 //! stream resumes after it: the messages still in the channel's history first, then live
 //! ones, or a `continuity_lost` event first if history does not reach back that far.
 //! `?since=<id>` does the same explicitly and wins over the header.
+//!
+//! The response body is the subscription itself: no task or queue per subscriber, the
+//! connection pulls the next frame when it can write it (a subscriber that reads too slowly
+//! falls behind in the transport's buffer, and gets `continuity_lost` if it drops out of it).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -18,62 +22,40 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::error::ApiError;
 use super::scope::{ConnectionScope, Outgoing};
 use super::GatewayState;
 
-/// Frames buffered between the subscription and a slow HTTP client.
-const WRITE_BUFFER: usize = 64;
+/// The first frame: the `EventSource` reconnection delay, and a comment.
+const GREETING: &[u8] = b"retry: 1000\n: connected\n\n";
+
+/// The last frame when the server shuts down.
+const CLOSING: &[u8] = b"event: closing\ndata: {\"reason\":\"the server is shutting down\"}\n\n";
 
 pub(crate) async fn subscribe(
     State(state): State<Arc<GatewayState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (mut scope, permit) = ConnectionScope::open(&state, &headers, query.as_deref()).await?;
-
-    let (tx, rx) = mpsc::channel::<Bytes>(WRITE_BUFFER);
-    let task_state = state.clone();
-    state.tracker.spawn(async move {
-        let state = task_state;
-        let _permit = permit;
-        state.metrics.connection_opened("sse");
-        let _ = tx.send(Bytes::from_static(b"retry: 1000\n: connected\n\n")).await;
-        let mut keepalive = tokio::time::interval(state.keepalive);
-        keepalive.tick().await;
-        loop {
-            let frame = tokio::select! {
-                _ = state.shutdown.cancelled() => {
-                    let _ = tx.send(Bytes::from_static(b"event: closing\ndata: {\"reason\":\"the server is shutting down\"}\n\n")).await;
-                    break;
-                }
-                _ = tx.closed() => break,
-                Some((channel, item)) = scope.streams.next(), if !scope.streams.is_empty() => {
-                    match scope.outgoing(&state, &channel, item) {
-                        Outgoing::Deliver(delivery) => {
-                            state.metrics.delivered("sse");
-                            delivery.sse_frame().clone()
-                        }
-                        Outgoing::Notice(notice) => {
-                            let kind = notice["kind"].as_str().unwrap_or("notice").to_owned();
-                            Bytes::from(format!("event: {kind}\ndata: {notice}\n\n"))
-                        }
-                        Outgoing::Skip => continue,
-                    }
-                }
-                _ = keepalive.tick() => Bytes::from_static(b": keepalive\n\n"),
-            };
-            if tx.send(frame).await.is_err() {
-                break;
-            }
-        }
-        state.metrics.connection_closed("sse");
-    });
-
-    let body = Body::from_stream(ReceiverStream::new(rx).map(Ok::<_, Infallible>));
+    let (scope, permit) = ConnectionScope::open(&state, &headers, query.as_deref()).await?;
+    state.metrics.connection_opened("sse");
+    let mut keepalive = tokio::time::interval_at(Instant::now() + state.keepalive, state.keepalive);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let events = Events {
+        open: Some(Open {
+            state,
+            scope,
+            keepalive,
+            _permit: permit,
+        }),
+        greeted: false,
+    };
+    // The body is the subscription itself: the connection pulls each frame from it as it
+    // writes, with no task or queue of its own in between.
+    let body = Body::from_stream(futures::stream::unfold(events, Events::next).map(Ok::<_, Infallible>));
     Ok((
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -83,4 +65,59 @@ pub(crate) async fn subscribe(
         body,
     )
         .into_response())
+}
+
+/// One subscriber's event stream; `open` is `None` once it has ended.
+struct Events {
+    open: Option<Open>,
+    greeted: bool,
+}
+
+/// What an open stream holds. Dropped (the subscriber gone, or the stream ended), it
+/// lets the connection slot go and counts the connection closed.
+struct Open {
+    state: Arc<GatewayState>,
+    scope: ConnectionScope,
+    keepalive: Interval,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.state.metrics.connection_closed("sse");
+    }
+}
+
+impl Events {
+    /// The next frame, and the stream to go on with.
+    async fn next(mut self) -> Option<(Bytes, Events)> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some((Bytes::from_static(GREETING), self));
+        }
+        let open = self.open.as_mut()?;
+        let frame = loop {
+            tokio::select! {
+                _ = open.state.shutdown.cancelled() => {
+                    self.open = None;
+                    break Bytes::from_static(CLOSING);
+                }
+                Some((channel, item)) = open.scope.streams.next(), if !open.scope.streams.is_empty() => {
+                    match open.scope.outgoing(&open.state, &channel, item) {
+                        Outgoing::Deliver(delivery) => {
+                            open.state.metrics.delivered("sse");
+                            break delivery.sse_frame().clone();
+                        }
+                        Outgoing::Notice(notice) => {
+                            let kind = notice["kind"].as_str().unwrap_or("notice").to_owned();
+                            break Bytes::from(format!("event: {kind}\ndata: {notice}\n\n"));
+                        }
+                        Outgoing::Skip => continue,
+                    }
+                }
+                _ = open.keepalive.tick() => break Bytes::from_static(b": keepalive\n\n"),
+            }
+        };
+        Some((frame, self))
+    }
 }
