@@ -138,6 +138,7 @@ where
         item.map(Arc::new)
     }
 
+    #[inline]
     fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item {
         // Checked by each subscriber (once per message and schema, on the delivery):
         // another subscription that shares the decoded message may not validate.
@@ -195,6 +196,8 @@ impl<C: Channel, F: Form<C>> Source for Feed<C, F> {
     type Error = Box<RecvError>;
     type Item = F::Item;
 
+    /// Inlined into the subscription's poll: this is every delivery's path.
+    #[inline]
     fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, Box<RecvError>, F::Item>>> {
         loop {
             let delivery = match Pin::new(&mut self.stream).poll_next(cx) {
