@@ -15,6 +15,9 @@ use realtime_core::{Envelope, MessageId, SchemaViolation, TopicSpec};
 #[derive(Debug)]
 pub struct Delivery {
     envelope: Envelope,
+    /// The spec of the envelope's topic, when the publisher in this process checked the
+    /// data against it: subscribers find their topic by this pointer, and need not check.
+    published: Option<&'static TopicSpec>,
     checked: OnceLock<(usize, Result<(), SchemaViolation>)>,
     json: OnceLock<Bytes>,
     sse: OnceLock<Bytes>,
@@ -27,6 +30,7 @@ impl Delivery {
     pub fn new(envelope: Envelope) -> Self {
         Delivery {
             envelope,
+            published: None,
             checked: OnceLock::new(),
             json: OnceLock::new(),
             sse: OnceLock::new(),
@@ -37,9 +41,26 @@ impl Delivery {
     /// A delivery whose data the publisher in this process has already checked against
     /// `spec`, so subscribers of the same channel type need not check it again.
     pub fn checked_against(envelope: Envelope, spec: &'static TopicSpec) -> Self {
-        let delivery = Delivery::new(envelope);
+        let mut delivery = Delivery::new(envelope);
+        if delivery.envelope.topic == spec.name() {
+            delivery.published = Some(spec);
+        }
         let _ = delivery.checked.set((spec_key(spec), Ok(())));
         delivery
+    }
+
+    /// The spec of the envelope's topic (its name is the topic's), if the publisher in this
+    /// process checked the data against it and it passed.
+    #[inline]
+    pub(crate) fn published_spec(&self) -> Option<&'static TopicSpec> {
+        self.published
+    }
+
+    /// Whether the publisher in this process checked the data against `spec` and it passed:
+    /// [`check`](Self::check) with `spec` is `Ok` at no cost.
+    #[inline]
+    pub(crate) fn passed(&self, spec: &'static TopicSpec) -> bool {
+        self.published.is_some_and(|own| std::ptr::eq(own, spec))
     }
 
     /// The envelope.
@@ -56,6 +77,14 @@ impl Delivery {
     /// Checks the data against `spec`, once per message for a given spec.
     #[inline]
     pub fn check(&self, spec: &'static TopicSpec) -> Result<(), SchemaViolation> {
+        if self.passed(spec) {
+            return Ok(());
+        }
+        self.check_once(spec)
+    }
+
+    /// [`check`](Self::check) through the cache of one result.
+    fn check_once(&self, spec: &'static TopicSpec) -> Result<(), SchemaViolation> {
         let key = spec_key(spec);
         let (checked_key, result) = self
             .checked
@@ -70,14 +99,31 @@ impl Delivery {
     /// The message decoded by `decode`, once per delivery: the first caller decodes and
     /// keeps the result, later callers (asking for the same type) get the same `Arc`. A
     /// caller asking for another type, or whose decode failed, decodes for itself.
+    #[inline]
     pub fn decoded<T, E>(&self, decode: impl FnOnce() -> Result<Arc<T>, E>) -> Result<Arc<T>, E>
     where
         T: Any + Send + Sync,
     {
-        if let Some(kept) = self.decoded.get() {
-            if let Ok(value) = kept.clone().downcast::<T>() {
-                return Ok(value);
-            }
+        if let Some(value) = self.kept::<T>() {
+            return Ok(value);
+        }
+        self.decode_and_keep(decode)
+    }
+
+    /// The message an earlier [`decoded`](Self::decoded) kept, if it is a `T`.
+    #[inline]
+    fn kept<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.decoded.get()?.clone().downcast::<T>().ok()
+    }
+
+    /// [`decoded`](Self::decoded) when nothing of type `T` is kept: decodes, and keeps the
+    /// value if nothing was kept yet.
+    fn decode_and_keep<T, E>(&self, decode: impl FnOnce() -> Result<Arc<T>, E>) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+    {
+        if self.decoded.get().is_some() {
+            // Another type was kept: decode for this caller alone.
             return decode();
         }
         let value = decode()?;

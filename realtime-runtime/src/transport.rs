@@ -253,6 +253,7 @@ impl TransportStream {
     }
 
     /// Yields `delivery` unless it was already yielded (or is before the start).
+    #[inline]
     fn accept(&mut self, delivery: Arc<Delivery>) -> Option<Arc<Delivery>> {
         let id = delivery.envelope().id;
         if self.last.is_some_and(|last| id <= last) {
@@ -277,61 +278,88 @@ impl TransportStream {
 impl Stream for TransportStream {
     type Item = Result<Arc<Delivery>, ContinuityLost>;
 
+    /// Inlined: a live message already buffered is taken here; everything else (replay,
+    /// recovery, waiting) is out of line.
+    #[inline]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if this.pending.is_empty() && this.recovering.is_none() {
+            if let Some(received) = this.live.try_recv() {
+                if let Some(item) = this.received(received) {
+                    return Poll::Ready(item);
+                }
+            }
+        }
+        this.poll_more(cx)
+    }
+}
+
+impl TransportStream {
+    /// What the live receiver gave, as the stream's next item; `None` when there is none
+    /// to yield yet (a message already yielded, or a history read started).
+    #[inline]
+    fn received(&mut self, received: Received) -> Option<Option<Result<Arc<Delivery>, ContinuityLost>>> {
+        match received {
+            Received::Delivery(delivery) => self.accept(delivery).map(|delivery| Some(Ok(delivery))),
+            Received::Gap(gap) => Some(Some(Err(ContinuityLost {
+                last_seen: self.seen,
+                ..gap
+            }))),
+            Received::Lagged(missed) => {
+                self.recover(missed);
+                None
+            }
+            Received::Closed => Some(None),
+        }
+    }
+
+    /// The next item when none is buffered live: replayed items, a history read after an
+    /// overflow, or a wait for the live receiver.
+    #[inline(never)]
+    fn poll_more(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Arc<Delivery>, ContinuityLost>>> {
         loop {
-            if let Some(item) = this.pending.pop_front() {
+            if let Some(item) = self.pending.pop_front() {
                 match item {
-                    Ok(delivery) => match this.accept(delivery) {
+                    Ok(delivery) => match self.accept(delivery) {
                         Some(delivery) => return Poll::Ready(Some(Ok(delivery))),
                         None => continue,
                     },
                     Err(gap) => return Poll::Ready(Some(Err(gap))),
                 }
             }
-            if let Some((read, missed)) = this.recovering.as_mut() {
+            if let Some((read, missed)) = self.recovering.as_mut() {
                 let Poll::Ready(result) = read.as_mut().poll(cx) else {
                     return Poll::Pending;
                 };
                 let missed = *missed;
-                this.recovering = None;
+                self.recovering = None;
                 match result {
                     Ok(history) => {
                         if !history.complete {
-                            this.pending.push_back(Err(ContinuityLost {
+                            self.pending.push_back(Err(ContinuityLost {
                                 cause: GapCause::Lagged,
-                                last_seen: this.seen,
+                                last_seen: self.seen,
                                 missed: None,
                             }));
                         }
-                        this.pending.extend(history.deliveries.into_iter().map(Ok));
+                        self.pending.extend(history.deliveries.into_iter().map(Ok));
                     }
                     Err(err) => {
-                        tracing::warn!(channel = %this.channel, error = %err, "could not recover a lagging subscriber from history");
-                        this.pending.push_back(Err(ContinuityLost {
+                        tracing::warn!(channel = %self.channel, error = %err, "could not recover a lagging subscriber from history");
+                        self.pending.push_back(Err(ContinuityLost {
                             cause: GapCause::Lagged,
-                            last_seen: this.seen,
+                            last_seen: self.seen,
                             missed: Some(missed),
                         }));
                     }
                 }
                 continue;
             }
-            match this.live.poll_recv(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Received::Closed) => return Poll::Ready(None),
-                Poll::Ready(Received::Delivery(delivery)) => {
-                    if let Some(delivery) = this.accept(delivery) {
-                        return Poll::Ready(Some(Ok(delivery)));
-                    }
-                }
-                Poll::Ready(Received::Gap(gap)) => {
-                    return Poll::Ready(Some(Err(ContinuityLost {
-                        last_seen: this.seen,
-                        ..gap
-                    })))
-                }
-                Poll::Ready(Received::Lagged(missed)) => this.recover(missed),
+            let Poll::Ready(received) = self.live.poll_recv(cx) else {
+                return Poll::Pending;
+            };
+            if let Some(item) = self.received(received) {
+                return Poll::Ready(item);
             }
         }
     }
@@ -393,27 +421,37 @@ impl LiveReceiver {
         }
     }
 
+    /// What is buffered, without waiting: `None` if nothing is (or the receiver is inside
+    /// the waiting future). The receiver stays in place while messages are buffered.
+    #[inline]
+    fn try_recv(&mut self) -> Option<Received> {
+        let RecvState::Ready(rx) = &mut self.state else {
+            return None;
+        };
+        Some(match rx.try_recv() {
+            Ok(Ok(delivery)) => Received::Delivery(delivery),
+            Ok(Err(gap)) => Received::Gap(gap),
+            Err(TryRecvError::Lagged(missed)) => Received::Lagged(missed),
+            Err(TryRecvError::Closed) => {
+                self.state = RecvState::Done;
+                Received::Closed
+            }
+            Err(TryRecvError::Empty) => return None,
+        })
+    }
+
     /// The next item, an overflow, or the end.
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Received> {
-        if let RecvState::Ready(rx) = &mut self.state {
-            // The receiver stays in place while messages are buffered.
-            match rx.try_recv() {
-                Ok(Ok(delivery)) => return Poll::Ready(Received::Delivery(delivery)),
-                Ok(Err(gap)) => return Poll::Ready(Received::Gap(gap)),
-                Err(TryRecvError::Lagged(missed)) => return Poll::Ready(Received::Lagged(missed)),
-                Err(TryRecvError::Closed) => {
-                    self.state = RecvState::Done;
-                    return Poll::Ready(Received::Closed);
-                }
-                Err(TryRecvError::Empty) => {
-                    let RecvState::Ready(rx) = std::mem::replace(&mut self.state, RecvState::Waiting) else {
-                        unreachable!("matched as ready above")
-                    };
-                    match &mut self.waiting {
-                        Some(waiting) => waiting.set(recv_owned(rx)),
-                        None => self.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
-                    }
-                }
+        if let RecvState::Ready(_) = self.state {
+            if let Some(received) = self.try_recv() {
+                return Poll::Ready(received);
+            }
+            let RecvState::Ready(rx) = std::mem::replace(&mut self.state, RecvState::Waiting) else {
+                unreachable!("matched as ready above")
+            };
+            match &mut self.waiting {
+                Some(waiting) => waiting.set(recv_owned(rx)),
+                None => self.waiting = Some(ReusableBoxFuture::new(recv_owned(rx))),
             }
         }
         if let RecvState::Done = self.state {

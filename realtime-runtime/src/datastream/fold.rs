@@ -199,6 +199,9 @@ impl<S: Source> Unpin for Fold<S> {}
 impl<S: Source> Stream for Fold<S> {
     type Item = Item<S>;
 
+    /// Inlined: the direct path is what every delivery of a subscription without data
+    /// streams takes; the rest is out of line.
+    #[inline]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let State::Direct(slot) = &mut self.state {
             let Some(source) = slot.as_mut() else {
@@ -206,19 +209,42 @@ impl<S: Source> Stream for Fold<S> {
             };
             match source.poll_step(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    *slot = None;
-                    return Poll::Ready(None);
-                }
                 Poll::Ready(Some(Step::Item(item))) => return Poll::Ready(Some(item)),
-                // No stream is open yet, so there is nothing to interrupt.
-                Poll::Ready(Some(Step::Break(error, _))) => return Poll::Ready(Some(S::item(Err(error)))),
-                Poll::Ready(Some(Step::Stream(step))) => {
-                    let shared = self.share();
-                    lock(&shared.router).route(Step::Stream(step), &shared);
-                }
+                Poll::Ready(other) => return self.direct_other(other, cx),
             }
         }
+        self.poll_shared(cx)
+    }
+}
+
+impl<S: Source> Fold<S> {
+    /// A direct fold's step that is not an item: the source's end, an error that breaks
+    /// continuity, or the first data stream (which shares the source).
+    #[inline(never)]
+    fn direct_other(
+        &mut self,
+        step: Option<Step<S::Message, S::Error, S::Item>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Item<S>>> {
+        match step {
+            None => {
+                self.state = State::Direct(None);
+                Poll::Ready(None)
+            }
+            Some(Step::Item(item)) => Poll::Ready(Some(item)),
+            // No stream is open yet, so there is nothing to interrupt.
+            Some(Step::Break(error, _)) => Poll::Ready(Some(S::item(Err(error)))),
+            Some(Step::Stream(step)) => {
+                let shared = self.share();
+                lock(&shared.router).route(Step::Stream(step), &shared);
+                self.poll_shared(cx)
+            }
+        }
+    }
+
+    /// The next item of a fold whose source is shared with data stream readers.
+    #[inline(never)]
+    fn poll_shared(&mut self, cx: &mut Context<'_>) -> Poll<Option<Item<S>>> {
         let State::Shared(shared) = &self.state else {
             unreachable!("a fold that is not direct is shared")
         };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use realtime_core::{Channel, DataStream, Message, TopicSpec, RUN_TOPIC};
+use realtime_core::{Channel, DataStream, Envelope, Message, TopicSpec, RUN_TOPIC};
 
 use crate::datastream::fold::{Source, Step};
 use crate::datastream::stream_step;
@@ -57,6 +57,13 @@ impl TopicFilter {
         if envelope.is_run() {
             return Some(Selected::Run);
         }
+        // Published in this process through a typed topic: found by pointer, without
+        // comparing names (a channel's topics have distinct names).
+        if let Some(spec) = delivery.published_spec() {
+            if self.topics.iter().any(|&topic| std::ptr::eq(topic, spec)) {
+                return Some(Selected::Topic(spec));
+            }
+        }
         let topic = envelope.topic.as_str();
         self.topics
             .iter()
@@ -70,23 +77,29 @@ impl TopicFilter {
     #[inline]
     pub(crate) fn check(&self, delivery: &Delivery, selected: Selected) -> Result<(), RecvError> {
         match selected {
-            Selected::Topic(spec)
-                if self.validate && spec.validates() && delivery.envelope().carries_topic_data() =>
-            {
-                Ok(delivery.check(spec)?)
-            }
+            // Data the publisher checked against this spec passed: nothing to check.
+            Selected::Topic(spec) if self.validate && !delivery.passed(spec) => check_data(delivery, spec),
             _ => Ok(()),
         }
     }
 }
 
+/// Checks a delivery's data against `spec` if the topic validates and the delivery
+/// carries topic data (cached on the delivery).
+fn check_data(delivery: &Delivery, spec: &'static TopicSpec) -> Result<(), RecvError> {
+    if spec.validates() && delivery.envelope().carries_topic_data() {
+        delivery.check(spec)?;
+    }
+    Ok(())
+}
+
 /// How a subscription hands out its messages.
 pub(crate) trait Form<C: Channel>: Send + 'static {
-    /// The subscription's item.
+    /// The subscription's item, as the layers of the subscription pass it on.
     type Item: Send + 'static;
 
     /// The item of a message (or error) made outside [`decode`](Self::decode).
-    fn item(item: Result<Message<C::Message>, RecvError>) -> Self::Item;
+    fn item(item: Result<Message<C::Message>, Box<RecvError>>) -> Self::Item;
 
     /// The item of a selected delivery: its data checked and decoded.
     fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item
@@ -103,8 +116,8 @@ pub(crate) struct Shared;
 impl<C: Channel> Form<C> for Owned {
     type Item = Result<Message<C::Message>, RecvError>;
 
-    fn item(item: Self::Item) -> Self::Item {
-        item
+    fn item(item: Result<Message<C::Message>, Box<RecvError>>) -> Self::Item {
+        item.map_err(|error| *error)
     }
 
     fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item {
@@ -117,17 +130,20 @@ impl<C: Channel> Form<C> for Shared
 where
     C::Message: Sync,
 {
-    type Item = Result<Arc<Message<C::Message>>, RecvError>;
+    /// The error boxed: the item is two words, cheap to pass through the layers (the
+    /// subscription unboxes it).
+    type Item = Result<Arc<Message<C::Message>>, Box<RecvError>>;
 
-    fn item(item: Result<Message<C::Message>, RecvError>) -> Self::Item {
+    fn item(item: Result<Message<C::Message>, Box<RecvError>>) -> Self::Item {
         item.map(Arc::new)
     }
 
+    #[inline]
     fn decode(feed: &Feed<C, Self>, delivery: &Delivery, selected: Selected) -> Self::Item {
         // Checked by each subscriber (once per message and schema, on the delivery):
         // another subscription that shares the decoded message may not validate.
         feed.filter.check(delivery, selected)?;
-        delivery.decoded(|| feed.decode(delivery, selected).map(Arc::new))
+        delivery.decoded(|| Ok(Arc::new(feed.decode(delivery, selected)?)))
     }
 }
 
@@ -158,19 +174,38 @@ impl<C: Channel, F> Feed<C, F> {
     }
 }
 
+impl<C: Channel, F: Form<C>> Feed<C, F> {
+    /// The step of a data stream envelope on `spec`'s topic (out of line: streams are
+    /// rare, and every delivery pays for the code around it).
+    #[inline(never)]
+    fn stream_step(
+        &self,
+        envelope: &Envelope,
+        spec: &'static TopicSpec,
+    ) -> Step<C::Message, Box<RecvError>, F::Item> {
+        match stream_step::<C>(&self.channel, envelope, spec, self.filter.validate) {
+            Ok(step) => Step::Stream(Box::new(step)),
+            Err(reason) => Step::Item(F::item(Err(Box::new(RecvError::Malformed { reason })))),
+        }
+    }
+}
+
 impl<C: Channel, F: Form<C>> Source for Feed<C, F> {
     type Message = C::Message;
-    type Error = RecvError;
+    /// Boxed: a step is moved through every layer, and errors are rare.
+    type Error = Box<RecvError>;
     type Item = F::Item;
 
-    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, RecvError, F::Item>>> {
+    /// Inlined into the subscription's poll: this is every delivery's path.
+    #[inline]
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Step<C::Message, Box<RecvError>, F::Item>>> {
         loop {
             let delivery = match Pin::new(&mut self.stream).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(gap))) => {
                     return Poll::Ready(Some(Step::Break(
-                        RecvError::ContinuityLost(gap),
+                        Box::new(RecvError::ContinuityLost(gap)),
                         "messages of the channel were lost",
                     )))
                 }
@@ -181,19 +216,14 @@ impl<C: Channel, F: Form<C>> Source for Feed<C, F> {
             };
             let envelope = delivery.envelope();
             let step = match selected {
-                Selected::Topic(spec) if envelope.is_stream() => {
-                    match stream_step::<C>(&self.channel, envelope, spec, self.filter.validate) {
-                        Ok(step) => Step::Stream(Box::new(step)),
-                        Err(reason) => Step::Item(F::item(Err(RecvError::Malformed { reason }))),
-                    }
-                }
+                Selected::Topic(spec) if envelope.is_stream() => self.stream_step(envelope, spec),
                 _ => Step::Item(F::decode(self, &delivery, selected)),
             };
             return Poll::Ready(Some(step));
         }
     }
 
-    fn item(item: Result<Message<C::Message>, RecvError>) -> F::Item {
+    fn item(item: Result<Message<C::Message>, Box<RecvError>>) -> F::Item {
         F::item(item)
     }
 

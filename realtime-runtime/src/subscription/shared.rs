@@ -90,7 +90,9 @@ where
     type Item = Result<Arc<Message<C::Message>>, RecvError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next(cx)
+        self.inner
+            .poll_next(cx)
+            .map(|item| item.map(|item| item.map_err(|error| *error)))
     }
 }
 
