@@ -18,6 +18,9 @@
 //!   subscriptions (`.shared()`): each message decoded once for all subscribers, each
 //!   getting an `Arc` of it, as the baseline's subscribers do.
 //!
+//! `fanout_one_thread/*` runs the broadcast, validated and shared cases again on a
+//! current-thread runtime, where no wake-up crosses threads: the time is the work.
+//!
 //! `parts/*` measures steps of the realtime path alone: a publish that reaches no
 //! subscriber (serialize, size limit, schema check, envelope), the schema check by itself,
 //! and one subscriber's typed decode of the payload.
@@ -39,7 +42,9 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use support::{realtime_subscriber, runtime, status, stop_all, BatchDone, Status, MESSAGES_PER_ITER};
+use support::{
+    realtime_subscriber, runtime, runtime_one_thread, status, stop_all, BatchDone, Status, MESSAGES_PER_ITER,
+};
 
 /// Subscriber counts measured.
 const SUBSCRIBERS: [usize; 3] = [1, 100, 1_000];
@@ -240,7 +245,24 @@ async fn decoding_subscriber(mut rx: broadcast::Receiver<Arc<Value>>, done: Arc<
 }
 
 fn fanout(c: &mut Criterion) {
-    let mut group = c.benchmark_group("fanout");
+    fanout_group(c, "fanout", runtime, &Case::ALL);
+}
+
+/// The same fan-out on one thread: the publisher and every subscriber take turns on it,
+/// so no wake-up crosses threads and the time is the work itself (on this 2-vCPU guest a
+/// cross-thread wake-up is an `eventfd` write and a VM exit, and how often tasks wake
+/// each other across the two workers varies from run to run).
+fn fanout_one_thread(c: &mut Criterion) {
+    fanout_group(
+        c,
+        "fanout_one_thread",
+        runtime_one_thread,
+        &[Case::Broadcast, Case::RealtimeValidated, Case::RealtimeShared],
+    );
+}
+
+fn fanout_group(c: &mut Criterion, name: &str, runtime: fn() -> tokio::runtime::Runtime, cases: &[Case]) {
+    let mut group = c.benchmark_group(name);
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(20)
@@ -248,7 +270,7 @@ fn fanout(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(4));
     for subscribers in SUBSCRIBERS {
         group.throughput(Throughput::Elements((MESSAGES_PER_ITER * subscribers) as u64));
-        for case in Case::ALL {
+        for &case in cases {
             // A runtime per case: no case inherits another's queues or worker state.
             let runtime = runtime();
             let fixture = Arc::new(runtime.block_on(Fanout::start(case, subscribers)));
@@ -256,7 +278,7 @@ fn fanout(c: &mut Criterion) {
                 BenchmarkId::new(case.name(), subscribers),
                 &fixture,
                 |b, fixture| {
-                    // The publisher runs on a worker too, so the two workers do all the work.
+                    // The publisher runs as a task of the runtime too, so its workers do all the work.
                     b.iter_custom(|iters| {
                         runtime
                             .block_on(runtime.spawn(fixture.clone().run(iters)))
@@ -306,5 +328,5 @@ fn parts(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fanout, parts);
+criterion_group!(benches, fanout, fanout_one_thread, parts);
 criterion_main!(benches);

@@ -11,6 +11,7 @@ Reads criterion's output (target/criterion/<group>/<function>/<value>/new/) afte
   the raw tokio broadcast baseline measured in the same run; where the run has the
   `broadcast_decode` reference (raw broadcast plus each subscriber's typed decode), also
   the realtime cases' ratio to it;
+- `fanout_one_thread`: the same tables for the fan-out on a current-thread runtime;
 - `parts`: the time of each step measured alone.
 
 Usage: python3 scripts/bench-table.py [CRITERION_DIR...]
@@ -30,6 +31,8 @@ from pathlib import Path
 BASELINE = "broadcast"
 # Raw broadcast of the JSON payload, each subscriber decoding it: the typed-decode floor.
 DECODE_FLOOR = "broadcast_decode"
+# The same fan-out on a current-thread runtime (no cross-thread wake-ups).
+ONE_THREAD = "fanout_one_thread"
 CASES = ["broadcast", DECODE_FLOOR, "realtime_validated", "realtime_unvalidated", "realtime_shared"]
 # Results written further apart than this probably come from separate runs.
 SAME_RUN_SECONDS = 30 * 60
@@ -84,8 +87,8 @@ def per_second(result, ns):
     return result["elements"] * 1e9 / ns
 
 
-def fanout_tables(results):
-    fanout = {(f, v): r for (g, f, v), r in results.items() if g == "fanout"}
+def fanout_tables(results, group="fanout"):
+    fanout = {(f, v): r for (g, f, v), r in results.items() if g == group}
     counts = sorted({int(v) for (_, v) in fanout})
     lines = [
         "| subscribers | case | time / iteration (100 messages) | deliveries/s (95% CI) "
@@ -141,9 +144,9 @@ def parts_table(results):
     return lines
 
 
-def spread_table(runs):
+def spread_table(runs, group="fanout"):
     """Each run's throughput ratio to its own broadcast baseline, side by side."""
-    per_run = [fanout_tables(results)[2] for _, results in runs]
+    per_run = [fanout_tables(results, group)[2] for _, results in runs]
     keys = sorted(
         {key for ratios in per_run for key in ratios if key[1] != BASELINE},
         key=lambda key: (key[0], CASES.index(key[1])),
@@ -213,18 +216,24 @@ def main():
         print("\n".join(redis_table(results)))
     if not any(g == "fanout" for (g, _, _) in results):
         return
-    full, compact, _ = fanout_tables(results)
-    print("\n### Fan-out: deliveries per second" + (" (run 1)" if len(runs) > 1 else "") + "\n")
-    print("\n".join(full))
-    print("\n### Ratio realtime / broadcast (throughput; 1 / x is the slowdown)\n")
-    print("\n".join(compact))
+    one_thread = any(g == ONE_THREAD for (g, _, _) in results)
+    for group, title in (("fanout", ""), (ONE_THREAD, ", on one thread")):
+        if group == ONE_THREAD and not one_thread:
+            continue
+        full, compact, _ = fanout_tables(results, group)
+        print(f"\n### Fan-out{title}: deliveries per second" + (" (run 1)" if len(runs) > 1 else "") + "\n")
+        print("\n".join(full))
+        print(f"\n### Ratio realtime / broadcast{title} (throughput; 1 / x is the slowdown)\n")
+        print("\n".join(compact))
     if any(g == "parts" for (g, _, _) in results):
         print("\n### Parts of the realtime path, alone\n")
         print("\n".join(parts_table(results)))
     if len(runs) > 1:
-        print("\n### Throughput ratio realtime / broadcast, run by run\n")
-        print("\n".join(spread_table(runs)))
-
+        for group, title in (("fanout", ""), (ONE_THREAD, ", on one thread")):
+            if group == ONE_THREAD and not one_thread:
+                continue
+            print(f"\n### Throughput ratio realtime / broadcast{title}, run by run\n")
+            print("\n".join(spread_table(runs, group)))
 
 if __name__ == "__main__":
     main()

@@ -95,6 +95,15 @@ pub fn runtime() -> Runtime {
         .expect("tokio runtime")
 }
 
+/// A current-thread runtime: every task takes turns on the thread that drives it.
+#[allow(dead_code)] // Not every benchmark of this directory uses it.
+pub fn runtime_one_thread() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// Stops subscriber tasks and waits until they are gone, so the next case starts on a
 /// quiet runtime. (Subscriptions never end on their own: the transport keeps their channel
 /// open.)
