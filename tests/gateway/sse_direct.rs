@@ -58,6 +58,17 @@ impl Raw {
             .to_lowercase()
     }
 
+    /// The body of a response with `head` (lower-cased), by its content-length.
+    async fn body(&mut self, head: &str) -> Vec<u8> {
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length: "))
+            .expect("a content-length")
+            .parse()
+            .expect("a numeric content-length");
+        self.take(length).await
+    }
+
     /// The next chunk of a chunked body; `None` for the last (empty) chunk.
     async fn chunk(&mut self) -> Option<String> {
         let size = String::from_utf8(self.take_until(b"\r\n").await).expect("a size line");
@@ -168,13 +179,7 @@ async fn a_refused_sse_request_gets_its_error_with_a_length_and_the_connection_c
     let head = refused.head().await;
     assert!(head.starts_with("http/1.1 401 unauthorized\r\n"), "{head}");
     assert!(head.contains("connection: close"), "{head}");
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length: "))
-        .expect("a content-length")
-        .parse()
-        .unwrap();
-    let body: Value = serde_json::from_slice(&refused.take(length).await).unwrap();
+    let body: Value = serde_json::from_slice(&refused.body(&head).await).unwrap();
     assert_eq!(body["status"], 401, "{body}");
     assert!(
         body["code"].as_str().is_some_and(|c| c.starts_with("token")),
@@ -207,13 +212,7 @@ async fn an_sse_request_after_another_on_a_kept_alive_connection_is_served_by_hy
     conn.send(b"GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n").await;
     let head = conn.head().await;
     assert!(head.starts_with("http/1.1 200"), "{head}");
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length: "))
-        .expect("a content-length")
-        .parse()
-        .unwrap();
-    let health: Value = serde_json::from_slice(&conn.take(length).await).unwrap();
+    let health: Value = serde_json::from_slice(&conn.body(&head).await).unwrap();
     assert_eq!(health["status"], "ok");
 
     conn.send(sse_request(&gw.token("pipeline:kept", &["status"])).as_bytes())
