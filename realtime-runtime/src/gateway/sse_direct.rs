@@ -13,7 +13,7 @@
 //! A subscriber that goes away is noticed by its socket becoming readable at end of file
 //! (anything else it sends is read and dropped), as hyper notices it.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::time::SystemTime;
 
 use axum::body::{Body, HttpBody as _};
@@ -105,7 +105,9 @@ fn head(parts: &Parts, framing: Framing) -> Vec<u8> {
     out.extend_from_slice(b"connection: close\r\n");
     match framing {
         Framing::None => {}
-        Framing::Length(n) => out.extend_from_slice(format!("content-length: {n}\r\n").as_bytes()),
+        Framing::Length(n) => {
+            let _ = write!(out, "content-length: {n}\r\n");
+        }
         Framing::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
     }
     out.extend_from_slice(b"\r\n");
@@ -154,7 +156,8 @@ fn put_chunk(out: &mut Vec<u8>, data: &[u8]) {
     if data.is_empty() {
         return;
     }
-    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    // Writing to a `Vec` cannot fail.
+    let _ = write!(out, "{:x}\r\n", data.len());
     out.extend_from_slice(data);
     out.extend_from_slice(b"\r\n");
 }
