@@ -70,7 +70,24 @@
 //! must implement `Display` and `FromStr`. Topic payloads must implement `Serialize`,
 //! `Deserialize` and `schemars::JsonSchema` (see [`Payload`]). `#[topic(validate = false)]`
 //! makes a type-only topic whose data is not checked at run time.
+//!
+//! ## Features
+//!
+//! With no feature, the crate is in-process channels on the embedded in-memory transport:
+//! no HTTP server, HTTP client, WebSocket or Redis crate is compiled. Each part that talks
+//! to the network is a feature:
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `gateway` | `realtime::gateway`: the HTTP, WebSocket and SSE server for browsers and services |
+//! | `client` | `realtime::client`: the Rust client of a gateway, with reconnection and resume |
+//! | `redis` | `RedisTransport`: channels shared by many processes through Redis |
+//! | `full` | all of the above |
+//!
+//! The command line (`realtime serve`, `schema`, `bench`) and the demo are the
+//! `realtime-cli` package, which depends on this one.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
@@ -96,6 +113,8 @@ pub use realtime_runtime::{
     TransportStream, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES,
     DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT, MAX_IDEMPOTENCY_KEY_BYTES,
 };
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use realtime_runtime::{RedisTransport, RedisTransportBuilder};
 
 /// Re-exported so payload types can derive with only this crate as a dependency:
@@ -106,18 +125,15 @@ pub use serde;
 /// Re-exported: envelopes carry `serde_json::Value` data.
 pub use serde_json;
 
-/// `realtime bench`, the load tool.
-pub mod bench;
-pub mod cli;
-/// The demo of `realtime serve --demo`: a page that watches a pipeline run live.
-pub mod demo;
-pub mod schema_cmd;
-
-/// The gateway server: routes, configuration, metrics.
+/// The gateway server: routes, configuration, metrics (feature `gateway`).
+#[cfg(feature = "gateway")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gateway")))]
 pub use realtime_runtime::gateway;
 
 /// The client: subscribe to a gateway over WebSocket or SSE, with reconnection, and get
-/// the same typed messages as in-process.
+/// the same typed messages as in-process (feature `client`).
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use realtime_runtime::client;
 
 /// The core crate, for items not re-exported at the top level.

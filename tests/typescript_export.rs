@@ -1,10 +1,12 @@
-//! The TypeScript export of every channel in this test binary (the demo's and the ones
-//! below), checked here for its shape and written to `target/realtime-export/channels.ts`
+//! The TypeScript export of every channel in this test binary (the ones below), checked here for its shape and written to `target/realtime-export/channels.ts`
 //! for `tests/js/typescript.test.mjs`, which type-checks consumers against it with `tsc`.
 
 use std::path::PathBuf;
 
 use realtime::channel;
+
+#[path = "common/demo_channel.rs"]
+mod demo_channel;
 use realtime::core::export::typescript::declarations;
 use realtime::core::ChannelRegistry;
 use serde::{Deserialize, Serialize};
@@ -79,8 +81,6 @@ pub struct RunLifecycle {
 }
 
 fn registry() -> ChannelRegistry {
-    // Name the demo channel so that its registration is linked into this test binary.
-    let _ = realtime::demo::Demo::new("linked");
     ChannelRegistry::discovered()
 }
 
@@ -96,8 +96,6 @@ fn the_export_declares_every_channel_and_is_written_for_tsc() {
         "export function pipelineChannel(params: { run_id: string }): PipelineChannelName {\n  return `pipeline:${params.run_id}`;\n}",
         "export type JobChannelName = `job:${string}/attempt:${number}`;",
         "export function jobChannel(params: { job: string; attempt: number }): JobChannelName {",
-        "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
-        "export interface DemoStatus {",
         "  percent: number;",
         "  step?: Step | null;",
         "export interface Step {",

@@ -1,15 +1,15 @@
 //! `GET /.well-known/realtime/...`: the documents of the channels registered with the
 //! gateway, served without credentials.
 
-use realtime::demo::Demo;
 use realtime::gateway::Gateway;
 use realtime::Realtime;
 use serde_json::Value;
 
+use crate::demo_channel::Demo;
 use crate::support::{config, guard, TestGateway};
 
 /// A gateway with a signing key (so every other route wants credentials) that knows only
-/// the demo's channel.
+/// a channel of the demo's shape.
 async fn start_with_demo() -> TestGateway {
     let gateway = Gateway::new(Realtime::in_memory(), config())
         .expect("a valid configuration")

@@ -3,11 +3,11 @@
 // payload, to a missing topic, with a wrong parameter type or another channel's name fail
 // with the expected error; the demo page's script passes `tsc --checkJs --strict`.
 //
-// The declarations come from `cargo test --test typescript_export`, which writes every
-// channel of that test binary (the demo's and a few test channels) to
-// target/realtime-export/channels.ts (or $REALTIME_TS_EXPORT). The TypeScript output of
+// The consumers' declarations come from `cargo test --test typescript_export --all-features`,
+// which writes every channel of that test binary to target/realtime-export/channels.ts (or
+// $REALTIME_TS_EXPORT). The demo page is checked against the TypeScript output of
 // `realtime schema` (the binary at $REALTIME_BIN, default target/debug/realtime, built by
-// `cargo build --bins`) is checked as well.
+// `cargo build --bins`), whose one channel is the demo's.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -19,7 +19,7 @@ import path from "node:path";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const tsDir = path.join(root, "tests/ts");
-const pageScript = path.join(root, "src/demo/page.js");
+const pageScript = path.join(root, "realtime-cli/src/demo/page.js");
 const tsc = path.join(here, "node_modules/.bin/tsc");
 const exported = process.env.REALTIME_TS_EXPORT || path.join(root, "target/realtime-export/channels.ts");
 // Relative to the working directory, as given; commands below run from the repository root.
@@ -101,14 +101,31 @@ for (const [file, expected] of Object.entries(BAD)) {
   });
 }
 
-test("the demo page's script passes tsc --checkJs --strict against the declarations", async () => {
-  const dir = workspace("page", exported, { "page.js": pageScript });
-  const { code, output } = await run(tsc, [...CHECK_JS, "page.js"], dir);
-  assert.equal(code, 0, `tsc --checkJs failed:\n${output}`);
+/** The declarations `realtime schema --format typescript` writes: the demo's channel. */
+let cliExport;
+function cliChannelsTs() {
+  cliExport ??= (async () => {
+    assert.ok(existsSync(bin), `no binary at ${bin}: run \`cargo build --bins\` first (or set REALTIME_BIN)`);
+    const out = mkdtempSync(path.join(scratch, "cli-"));
+    const { code, output } = await run(bin, ["schema", "--format", "typescript", "--out", out], root);
+    assert.equal(code, 0, `realtime schema failed:\n${output}`);
+    const channelsTs = path.join(out, "channels.ts");
+    assert.ok(existsSync(channelsTs), `no channels.ts in ${out}:\n${output}`);
+    return channelsTs;
+  })();
+  return cliExport;
+}
+
+test("`realtime schema --format typescript` declares the demo channel, and the demo page's script passes tsc --checkJs --strict against it", async () => {
+  const channelsTs = await cliChannelsTs();
+  assert.match(readFileSync(channelsTs, "utf8"), /export type DemoMessage = /);
+  const dir = workspace("cli_page", channelsTs, { "page.js": pageScript });
+  const checked = await run(tsc, [...CHECK_JS, "page.js"], dir);
+  assert.equal(checked.code, 0, `tsc --checkJs failed against the CLI's output:\n${checked.output}`);
 });
 
 test("a demo page script that misreads a payload field fails --checkJs", async () => {
-  const dir = workspace("page_bad", exported, {});
+  const dir = workspace("page_bad", await cliChannelsTs(), {});
   const source = readFileSync(pageScript, "utf8");
   const broken = source.replace("msg.data.stage", "msg.data.stag");
   assert.notEqual(broken, source, "page.js no longer reads msg.data.stage; update this test");
@@ -116,17 +133,4 @@ test("a demo page script that misreads a payload field fails --checkJs", async (
   const { code, output } = await run(tsc, [...CHECK_JS, "page.js"], dir);
   assert.notEqual(code, 0, `tsc accepted a misspelled field:\n${output}`);
   assert.match(output, /error TS2551: Property 'stag' does not exist on type 'DemoStatus'/);
-});
-
-test("`realtime schema --format typescript` output checks the demo page too", async () => {
-  assert.ok(existsSync(bin), `no binary at ${bin}: run \`cargo build --bins\` first (or set REALTIME_BIN)`);
-  const out = mkdtempSync(path.join(scratch, "cli-"));
-  const { code, output } = await run(bin, ["schema", "--format", "typescript", "--out", out], root);
-  assert.equal(code, 0, `realtime schema failed:\n${output}`);
-  const channelsTs = path.join(out, "channels.ts");
-  assert.ok(existsSync(channelsTs), `no channels.ts in ${out}:\n${output}`);
-  assert.match(readFileSync(channelsTs, "utf8"), /export type DemoMessage = /);
-  const dir = workspace("cli_page", channelsTs, { "page.js": pageScript });
-  const checked = await run(tsc, [...CHECK_JS, "page.js"], dir);
-  assert.equal(checked.code, 0, `tsc --checkJs failed against the CLI's output:\n${checked.output}`);
 });

@@ -1,5 +1,10 @@
-//! The command line: `realtime serve` and `realtime schema`, with their settings from flags
-//! and the environment.
+//! The `realtime` command line as a library: `serve` (the gateway), `schema` (the channels'
+//! schemas as JSON Schema, AsyncAPI or TypeScript) and `bench` (the load tool), with their
+//! settings from flags and the environment.
+//!
+//! The tools live apart from the `realtime` library, as `sqlx-cli` does beside `sqlx`: an
+//! application that depends on `realtime` compiles none of this crate's dependencies (clap,
+//! an HTTP client, the load tool) unless it wants its own command line.
 //!
 //! The channels both commands know are the `#[channel]` types linked into the binary
 //! ([`channels`]). So an application gets the command line over its own channels with a
@@ -21,7 +26,7 @@
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     realtime::cli::main()
+//!     realtime_cli::main()
 //! }
 //! ```
 //!
@@ -35,13 +40,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use realtime_core::{ChannelDescriptor, ChannelRegistry};
-use realtime_runtime::gateway::{Gateway, GatewayConfig};
+use realtime::core::ChannelRegistry;
+use realtime::gateway::{Gateway, GatewayConfig};
 
-use crate::schema_cmd::SchemaArgs;
-use crate::{
+use axum::Router;
+use realtime::{
     HistoryLimits, MemoryTransport, Realtime, RedisTransport, SigningKey, Transport, TransportError,
 };
+
+use crate::schema::SchemaArgs;
+
+pub mod bench;
+pub mod schema;
 
 /// Typed realtime channels: the gateway server and tools.
 #[derive(Debug, Parser)]
@@ -60,7 +70,7 @@ pub enum Command {
     /// Export the channels' schemas: JSON Schema, AsyncAPI or TypeScript.
     Schema(SchemaArgs),
     /// Load-test the gateway on loopback against same-run baselines; see BENCHMARKS.md.
-    Bench(crate::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// A load-generator worker of `bench` (internal).
     #[command(hide = true)]
     BenchWorker,
@@ -109,9 +119,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REALTIME_WRITE_DELAY_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub write_delay_ms: u64,
     /// The largest payload accepted, in bytes of JSON.
-    #[arg(long, env = "REALTIME_MAX_PAYLOAD_BYTES", default_value_t = crate::DEFAULT_MAX_PAYLOAD_BYTES)]
+    #[arg(long, env = "REALTIME_MAX_PAYLOAD_BYTES", default_value_t = realtime::DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
-    /// Also serve the demo: a page at `/` that watches a scripted pipeline run live.
+    /// Also serve the demo: a page at `/` that watches a scripted pipeline run live (the
+    /// `realtime` binary only: an application's command line has no demo).
     #[arg(long, env = "REALTIME_DEMO")]
     pub demo: bool,
     /// Use Redis as the transport (e.g. `redis://127.0.0.1:6379`), so that several gateway
@@ -119,7 +130,7 @@ pub struct ServeArgs {
     #[arg(long, env = "REALTIME_REDIS_URL")]
     pub redis: Option<String>,
     /// The prefix of every Redis key and pub/sub channel the transport uses.
-    #[arg(long, env = "REALTIME_REDIS_PREFIX", default_value = realtime_runtime::redis::DEFAULT_KEY_PREFIX)]
+    #[arg(long, env = "REALTIME_REDIS_PREFIX", default_value = realtime::runtime::redis::DEFAULT_KEY_PREFIX)]
     pub redis_prefix: String,
     /// The most messages each channel's history keeps, for subscribers that resume.
     #[arg(long, env = "REALTIME_HISTORY_LEN", default_value_t = HistoryLimits::DEFAULT_MAX_LEN)]
@@ -180,33 +191,34 @@ impl ServeArgs {
 /// The channels of this binary, which `serve` registers and `schema` exports: every
 /// `#[channel]` type linked into it ([`ChannelRegistry::discovered`]).
 ///
-/// The demo's channel ([`Demo`](crate::demo::Demo)) is the exception: it is linked into
-/// every binary that uses this command line, but it is one of the binary's channels only
-/// when the binary declares none of its own, as the `realtime` binary does. An application
-/// with channels gets only its own (and `serve --demo` still serves the demo's).
+/// ```
+/// // This doctest declares no channel, and the `realtime` library brings none of its own.
+/// assert!(realtime_cli::channels().is_empty());
+/// ```
 pub fn channels() -> ChannelRegistry {
-    let demo = ChannelDescriptor::of::<crate::demo::Demo>();
-    let is_demo = |d: &ChannelDescriptor| d.type_name == demo.type_name && d.pattern == demo.pattern;
-    let mut registry = ChannelRegistry::new();
-    for descriptor in ChannelRegistry::discovered().iter().filter(|d| !is_demo(d)) {
-        registry.add(*descriptor);
-    }
-    if registry.is_empty() {
-        registry.add(demo);
-    }
-    registry
+    ChannelRegistry::discovered()
 }
+
+/// What `serve --demo` adds to a gateway: it registers the demo's channel and returns the
+/// demo's routes, served beside the gateway's. Only the `realtime` binary has a demo
+/// ([`main_with_demo`]); elsewhere `--demo` is refused with an error.
+pub type Demo = fn(Gateway) -> (Gateway, Router);
 
 /// Runs the command line of this process over the binary's [`channels`]: the whole `main`
 /// of an application that wants `serve` and `schema` for its own channels.
 ///
 /// ```no_run
 /// fn main() -> std::process::ExitCode {
-///     realtime::cli::main()
+///     realtime_cli::main()
 /// }
 /// ```
 pub fn main() -> ExitCode {
     run_with(std::env::args_os())
+}
+
+/// [`main`] with a [`Demo`] for `serve --demo`: the `main` of the `realtime` binary.
+pub fn main_with_demo(demo: Demo) -> ExitCode {
+    run_args(std::env::args_os(), Some(demo))
 }
 
 /// Parses `args` (the program name first) and runs them, as [`main`] does with the
@@ -214,10 +226,18 @@ pub fn main() -> ExitCode {
 /// 2, or 0 for help), a failure as `error: ...` on stderr (exit code 1).
 ///
 /// ```
-/// let code = realtime::cli::run_with(["realtime", "schema", "--format", "yaml"]);
+/// let code = realtime_cli::run_with(["realtime", "schema", "--format", "yaml"]);
 /// assert_eq!(code, std::process::ExitCode::from(2));
 /// ```
 pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_args(args, None)
+}
+
+fn run_args<I, T>(args: I, demo: Option<Demo>) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -236,7 +256,7 @@ where
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run_inner(cli, demo)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
@@ -245,8 +265,12 @@ where
     }
 }
 
-/// Runs a parsed command line over the binary's [`channels`].
+/// Runs a parsed command line over the binary's [`channels`], with no demo.
 pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    run_inner(cli, None).await
+}
+
+async fn run_inner(cli: Cli, demo: Option<Demo>) -> Result<(), Box<dyn std::error::Error>> {
     // Ignored if already set: by the application, or by an earlier run in this process.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -255,18 +279,27 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .try_init();
     match cli.command {
-        Command::Serve(args) => serve(args, channels()).await,
+        Command::Serve(args) => serve(args, channels(), demo).await,
         Command::Schema(args) => {
-            crate::schema_cmd::run(&args, &channels(), &mut std::io::stdout().lock())?;
+            crate::schema::run(&args, &channels(), &mut std::io::stdout().lock())?;
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::BenchWorker => crate::bench::worker().await,
-        Command::BenchGateway(args) => crate::bench::until_orphaned(serve(args, channels())).await,
+        Command::BenchGateway(args) => crate::bench::until_orphaned(serve(args, channels(), demo)).await,
     }
 }
 
-async fn serve(args: ServeArgs, channels: ChannelRegistry) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    args: ServeArgs,
+    channels: ChannelRegistry,
+    demo: Option<Demo>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let demo = match (args.demo, demo) {
+        (false, _) => None,
+        (true, Some(demo)) => Some(demo),
+        (true, None) => return Err("`--demo` is served by the `realtime` binary only; this command line has no demo".into()),
+    };
     let transport = args.transport().await?;
     let kind = transport.kind();
     let realtime = Realtime::builder()
@@ -281,21 +314,23 @@ async fn serve(args: ServeArgs, channels: ChannelRegistry) -> Result<(), Box<dyn
         tracing::warn!("Never run dev mode where anyone else can reach this server.");
         tracing::warn!("{banner}");
     }
-    let mut gateway = Gateway::new(realtime, config)?.register_all(&channels);
-    if args.demo {
-        gateway = gateway.register::<crate::demo::Demo>();
-    }
+    let gateway = Gateway::new(realtime, config)?.register_all(&channels);
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let mut router = gateway.router();
-    if args.demo {
-        router = router.merge(crate::demo::router(gateway.clone(), crate::demo::DEFAULT_PACE));
-    }
-    if args.demo {
-        // Before the "listening on" line, which launchers wait for.
-        tracing::info!("demo page: http://{addr}/");
-        println!("demo page: http://{addr}/");
-    }
+    let (gateway, router) = match demo {
+        Some(demo) => {
+            let (gateway, demo_routes) = demo(gateway);
+            // Before the "listening on" line, which launchers wait for.
+            tracing::info!("demo page: http://{addr}/");
+            println!("demo page: http://{addr}/");
+            let router = gateway.router().merge(demo_routes);
+            (gateway, router)
+        }
+        None => {
+            let router = gateway.router();
+            (gateway, router)
+        }
+    };
     tracing::info!(%addr, transport = kind, "realtime gateway listening on http://{addr}");
     println!("listening on http://{addr}");
     gateway.serve_router(listener, router, shutdown_signal()).await?;

@@ -1,49 +1,23 @@
-//! A demo run is a scripted job ([`STEPS`](crate::demo::STEPS)) that publishes to its own
-//! channel, `demo:<run_id>` ([`Demo`](crate::demo::Demo)), as a run
-//! ([`RunScope`](crate::RunScope)): `started`, then per step a `log` line and a `status`
+//! A demo run is a scripted job ([`STEPS`]) that publishes to its own
+//! channel, `demo:<run_id>` ([`Demo`]), as a run
+//! ([`RunScope`](realtime::RunScope)): `started`, then per step a `log` line and a `status`
 //! with the stage and percent, one step at a human pace, until 100 %; at the drafting step
-//! it streams its [`SUMMARY`](crate::demo::SUMMARY) word by word as a data stream on the
+//! it streams its [`SUMMARY`] word by word as a data stream on the
 //! `summary` topic; then `completed`. The page
-//! (`page.html` and its script `page.js`, served by [`router`](crate::demo::router))
+//! (`page.html` and its script `page.js`, served by [`router`])
 //! asks the server for a run and a subscription token, subscribes over the gateway's
 //! WebSocket, and only then starts the run, so it sees every message: delivery is live,
 //! nothing published before the subscription is replayed.
 //!
-//! Tokens are minted in-process with the gateway's [`TokenAuthority`](crate::TokenAuthority),
+//! Tokens are minted in-process with the gateway's [`TokenAuthority`](realtime::TokenAuthority),
 //! scoped to the run's channel and to subscribing: the page never needs, nor sees, the
 //! signing key, so the demo works with a signing key as well as in dev mode. The demo
 //! routes themselves take no credentials; anyone who can reach them can watch a demo run.
 //!
-//! ```
-//! use futures::StreamExt;
-//! use realtime::demo::{self, Demo, DemoMessage, STEPS};
-//! use realtime::Realtime;
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let rt = Realtime::in_memory();
-//! let run = Demo::new("r1");
-//! let mut sub = rt.subscribe(&run).await?;
-//! demo::run_job(&rt, &run, std::time::Duration::ZERO).await?;
-//!
-//! let (mut lines, mut summary) = (Vec::new(), String::new());
-//! loop {
-//!     match sub.next().await.unwrap()?.data {
-//!         DemoMessage::Log(log) => lines.push(log.line),
-//!         DemoMessage::Stream(mut words) => {
-//!             while let Some(DemoMessage::Summary(word)) = words.next().await.transpose()? {
-//!                 summary.push_str(&word);
-//!             }
-//!         }
-//!         DemoMessage::Run(update) if update.status.is_terminal() => break,
-//!         _ => {}
-//!     }
-//! }
-//! assert_eq!(lines, STEPS.iter().map(|s| s.line).collect::<Vec<_>>());
-//! assert_eq!(summary, demo::SUMMARY);
-//! # Ok(())
-//! # }
-//! ```
+//! The demo belongs to the `realtime` binary alone: its channel is declared here, in the
+//! binary, so it is never among the channels of an application that uses the
+//! `realtime_cli` library for its own command line.
 
 mod http;
 
@@ -52,9 +26,18 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{channel, PublishError, Realtime};
+use realtime::gateway::Gateway;
+use realtime::{channel, PublishError, Realtime};
 
-pub use http::{router, DemoRun};
+pub use http::router;
+
+/// What `realtime serve --demo` adds to the gateway: the demo's channel, registered so its
+/// publishes are checked, and its routes ([`router`]) at a watchable [`DEFAULT_PACE`].
+pub fn install(gateway: Gateway) -> (Gateway, axum::Router) {
+    let gateway = gateway.register::<Demo>();
+    let routes = router(gateway.clone(), DEFAULT_PACE);
+    (gateway, routes)
+}
 
 /// The pause between two steps of a demo run when served: slow enough to watch.
 pub const DEFAULT_PACE: Duration = Duration::from_millis(400);
@@ -192,6 +175,35 @@ mod tests {
     #[test]
     fn the_summary_is_streamed_at_the_drafting_step() {
         assert_eq!(STEPS[SUMMARY_STEP].line, "Drafting the summary from 12 passages");
+    }
+
+    /// A whole run, at no pace, watched by an in-process subscriber: every log line in
+    /// order, the summary streamed word by word, and a terminal run status.
+    #[tokio::test]
+    async fn a_run_publishes_its_script_and_streams_its_summary() -> Result<(), Box<dyn std::error::Error>> {
+        use futures::StreamExt;
+
+        let rt = Realtime::in_memory();
+        let run = Demo::new("r1");
+        let mut sub = rt.subscribe(&run).await?;
+        run_job(&rt, &run, Duration::ZERO).await?;
+
+        let (mut lines, mut summary) = (Vec::new(), String::new());
+        loop {
+            match sub.next().await.expect("the subscription is open")?.data {
+                DemoMessage::Log(log) => lines.push(log.line),
+                DemoMessage::Stream(mut words) => {
+                    while let Some(DemoMessage::Summary(word)) = words.next().await.transpose()? {
+                        summary.push_str(&word);
+                    }
+                }
+                DemoMessage::Run(update) if update.status.is_terminal() => break,
+                _ => {}
+            }
+        }
+        assert_eq!(lines, STEPS.iter().map(|s| s.line).collect::<Vec<_>>());
+        assert_eq!(summary, SUMMARY);
+        Ok(())
     }
 
     #[test]

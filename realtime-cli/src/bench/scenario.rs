@@ -19,7 +19,7 @@ pub enum System {
     Broadcast,
     /// Raw Redis: `PUBLISH`, and one `SUBSCRIBE` connection per subscriber.
     RawRedis,
-    /// The Socket.IO peer (`bench/socketio/server.js`), room broadcast.
+    /// The Socket.IO peer (`realtime-cli/socketio-peer/server.js`), room broadcast.
     SocketIo,
 }
 

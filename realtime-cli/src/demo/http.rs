@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::{run_job, Demo, DemoTopic, STEPS};
-use crate::gateway::{ApiError, Gateway};
+use realtime::gateway::Gateway;
 
 /// The page served at `/`.
 const PAGE: &str = include_str!("page.html");
@@ -67,20 +67,7 @@ struct DemoState {
 /// Each step of a run is `pace` apart ([`DEFAULT_PACE`](super::DEFAULT_PACE) when served).
 /// Register [`Demo`] with the gateway as well, so its publishes are checked.
 ///
-/// ```no_run
-/// # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-/// use realtime::demo::{self, Demo};
-/// use realtime::gateway::{Gateway, GatewayConfig};
-/// use realtime::Realtime;
-///
-/// let config = GatewayConfig { dev: true, ..GatewayConfig::default() };
-/// let gateway = Gateway::new(Realtime::in_memory(), config)?.register::<Demo>();
-/// let router = gateway.router().merge(demo::router(gateway.clone(), demo::DEFAULT_PACE));
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8288").await?;
-/// gateway.serve_router(listener, router, std::future::pending()).await?;
-/// # Ok(())
-/// # }
-/// ```
+/// [`install`](super::install) does both, for `realtime serve --demo`.
 pub fn router(gateway: Gateway, pace: Duration) -> Router {
     let state = Arc::new(DemoState {
         gateway,
@@ -110,13 +97,13 @@ async fn script() -> Response {
         .into_response()
 }
 
-async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, Json<DemoRun>), ApiError> {
+async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, Json<DemoRun>), DemoError> {
     let run_id = new_run_id();
     {
         let mut runs = state.runs.lock().expect("demo runs lock");
         runs.retain(|_, run| !matches!(run, RunState::Created(at) if at.elapsed() > START_WITHIN));
         if runs.len() >= MAX_RUNS {
-            return Err(ApiError::new(
+            return Err(DemoError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too_many_demo_runs",
                 format!("{MAX_RUNS} demo runs are already waiting or running; try again shortly"),
@@ -130,7 +117,7 @@ async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, 
         .tokens()
         .mint(&run, [DemoTopic::Status, DemoTopic::Log, DemoTopic::Summary])
         .map_err(|e| {
-            ApiError::new(
+            DemoError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "token_not_minted",
                 format!("no token: {e}"),
@@ -149,14 +136,14 @@ async fn create_run(State(state): State<Arc<DemoState>>) -> Result<(StatusCode, 
 async fn start_run(
     State(state): State<Arc<DemoState>>,
     Path(run_id): Path<String>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), DemoError> {
     match state.runs.lock().expect("demo runs lock").entry(run_id.clone()) {
         Entry::Occupied(mut entry) => match entry.get() {
             RunState::Created(_) => {
                 entry.insert(RunState::Running);
             }
             RunState::Running => {
-                return Err(ApiError::new(
+                return Err(DemoError::new(
                     StatusCode::CONFLICT,
                     "demo_run_started",
                     format!("demo run {run_id} is already running"),
@@ -164,7 +151,7 @@ async fn start_run(
             }
         },
         Entry::Vacant(_) => {
-            return Err(ApiError::new(
+            return Err(DemoError::new(
                 StatusCode::NOT_FOUND,
                 "demo_run_not_found",
                 format!("no demo run {run_id} is waiting to start; create one with POST /demo/runs"),
@@ -193,4 +180,31 @@ fn new_run_id() -> String {
     // A newly seeded `RandomState` is random enough for demo ids and needs no dependency.
     let bits = RandomState::new().hash_one(Instant::now());
     format!("{:012x}", bits & 0xffff_ffff_ffff)
+}
+
+/// A refusal of the demo's routes, answered in the gateway's error shape:
+/// `{"error", "code", "status", "data"}`.
+#[derive(Debug)]
+struct DemoError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl DemoError {
+    fn new(status: StatusCode, code: &'static str, message: String) -> Self {
+        DemoError { status, code, message }
+    }
+}
+
+impl IntoResponse for DemoError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "error": self.message,
+            "code": self.code,
+            "status": self.status.as_u16(),
+            "data": null,
+        });
+        (self.status, Json(body)).into_response()
+    }
 }

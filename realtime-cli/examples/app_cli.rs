@@ -42,5 +42,5 @@ pub struct Chat {
 }
 
 fn main() -> std::process::ExitCode {
-    realtime::cli::main()
+    realtime_cli::main()
 }

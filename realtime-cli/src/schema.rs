@@ -20,10 +20,22 @@
 //! ```
 //! use realtime::core::export::ExportFormat;
 //! use realtime::core::ChannelRegistry;
-//! use realtime::schema_cmd::{files, ExportOptions};
+//! use realtime_cli::schema::{files, ExportOptions};
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+//! struct Status {
+//!     percent: u8,
+//! }
+//!
+//! #[realtime::channel(name = "demo:<run_id>")]
+//! struct Demo {
+//!     run_id: String,
+//!     #[topic]
+//!     status: Status,
+//! }
 //!
 //! let mut registry = ChannelRegistry::new();
-//! registry.register::<realtime::demo::Demo>();
+//! registry.register::<Demo>();
 //! let written = files(&registry, ExportFormat::JsonSchema, &ExportOptions::default());
 //! let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
 //! assert_eq!(names, ["channels.schema.json", "Demo.schema.json"]);
@@ -35,9 +47,9 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
-use realtime_core::export::asyncapi::{self, AsyncApiOptions};
-use realtime_core::export::{json_schema, typescript, ExportFormat};
-use realtime_core::{ChannelDescriptor, ChannelRegistry};
+use realtime::core::export::asyncapi::{self, AsyncApiOptions};
+use realtime::core::export::{json_schema, typescript, ExportFormat};
+use realtime::core::{ChannelDescriptor, ChannelRegistry};
 use serde_json::Value;
 
 /// Settings of `realtime schema`.
@@ -252,12 +264,24 @@ fn keyed_channels<'a>(registry: &'a ChannelRegistry, bundle: &Value) -> Vec<(Str
 /// ```
 /// use realtime::core::export::ExportFormat;
 /// use realtime::core::ChannelRegistry;
-/// use realtime::schema_cmd::{document, ExportOptions};
+/// use realtime_cli::schema::{document, ExportOptions};
+///
+/// #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+/// struct Log {
+///     line: String,
+/// }
+///
+/// #[realtime::channel(name = "demo:<run_id>")]
+/// struct Demo {
+///     run_id: String,
+///     #[topic]
+///     log: Log,
+/// }
 ///
 /// let mut registry = ChannelRegistry::new();
-/// registry.register::<realtime::demo::Demo>();
+/// registry.register::<Demo>();
 /// let ts = document(&registry, ExportFormat::TypeScript, &ExportOptions::default());
-/// assert!(ts.contains("export type DemoTopic = \"log\" | \"status\" | \"summary\";"));
+/// assert!(ts.contains("export type DemoTopic = \"log\";"));
 /// ```
 pub fn document(registry: &ChannelRegistry, format: ExportFormat, options: &ExportOptions) -> String {
     match format {

@@ -5,7 +5,7 @@
 //! payload size, and prints deliveries per second, publish-to-receive latency, messages
 //! lost or duplicated, server memory per connection and CPU, each next to a baseline
 //! measured in the same run: raw `tokio::sync::broadcast`, raw Redis `PUBLISH`, and the
-//! Socket.IO peer (`bench/socketio`).
+//! Socket.IO peer (`realtime-cli/socketio-peer`).
 //!
 //! Servers and workers are separate processes so that each one's memory and CPU are read
 //! apart (from `/proc`), and because one process may hold at most 20,000 open files here.
@@ -68,7 +68,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub no_redis: bool,
     /// The Socket.IO peer's folder (`npm ci` done); the peer is skipped if it is missing.
-    #[arg(long, default_value = "bench/socketio")]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/socketio-peer"))]
     pub socketio_dir: PathBuf,
     /// Seconds of publishing per run (default: 2 with --smoke, else 10).
     #[arg(long)]

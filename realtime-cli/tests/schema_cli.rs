@@ -1,6 +1,6 @@
 //! `realtime schema`: the `realtime` binary itself (whose channel is the demo's), run as a
 //! process, and the command line of an application (`examples/app_cli.rs`, compiled into
-//! this test), run through `realtime::cli::run_with`.
+//! this test), run through `realtime_cli::run_with`.
 
 #[allow(dead_code)]
 #[path = "../examples/app_cli.rs"]
@@ -9,8 +9,8 @@ mod app_cli;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
-use realtime::cli::{channels, run_with, Cli};
-use realtime::schema_cmd::{self, SchemaArgs};
+use realtime_cli::{channels, run_with, Cli};
+use realtime_cli::schema::{self, SchemaArgs};
 use serde_json::Value;
 
 /// A fresh, empty scratch directory for `name`.
@@ -259,8 +259,8 @@ fn schema_help_lists_the_formats() {
     }
 }
 
-/// This binary declares a channel (`app_cli::Chat`), so the demo's is not one of its
-/// channels.
+/// An application's command line knows its own channels only (`app_cli::Chat`): the demo's
+/// channel belongs to the `realtime` binary and is never linked into an application.
 #[test]
 fn an_application_exports_its_own_channels() {
     let registry = channels();
@@ -297,12 +297,12 @@ fn the_schema_command_prints_to_any_writer() {
     use clap::Parser;
 
     let cli = Cli::try_parse_from(["my-app", "schema", "--format", "jsonschema"]).expect("valid arguments");
-    let realtime::cli::Command::Schema(args) = cli.command else {
+    let realtime_cli::Command::Schema(args) = cli.command else {
         panic!("parsed as schema: {cli:?}");
     };
     let args: SchemaArgs = args;
     let mut out = Vec::new();
-    schema_cmd::run(&args, &channels(), &mut out).expect("export");
+    schema::run(&args, &channels(), &mut out).expect("export");
     let bundle: Value = serde_json::from_slice(&out).expect("valid JSON");
     assert_eq!(bundle["x-realtime"]["channels"][0]["name"], "Chat");
     assert_eq!(bundle["$defs"]["Chat.posts"]["required"][0], "author");

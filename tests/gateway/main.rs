@@ -3,31 +3,20 @@
 //! Every bad input is refused with its own status and `code`, and leaves the server
 //! serving, which [`assert_serving`] checks after each batch of bad requests.
 
-#[path = "gateway/connections.rs"]
 mod connections;
-#[path = "gateway/datastream.rs"]
 mod datastream;
-#[path = "gateway/docs.rs"]
+#[path = "../common/demo_channel.rs"]
+mod demo_channel;
 mod docs;
-#[path = "gateway/idempotency.rs"]
 mod idempotency;
-#[path = "gateway/lifecycle.rs"]
 mod lifecycle;
-#[path = "gateway/publish.rs"]
 mod publish;
-#[path = "gateway/resume.rs"]
 mod resume;
-#[path = "gateway/run_lifecycle.rs"]
 mod run_lifecycle;
-#[path = "gateway/sse_direct.rs"]
 mod sse_direct;
-#[path = "gateway/subscribers.rs"]
 mod subscribers;
-#[path = "gateway/support.rs"]
 mod support;
-#[path = "gateway/token_refusals.rs"]
 mod token_refusals;
-#[path = "gateway/token_route.rs"]
 mod token_route;
 
 use std::sync::atomic::{AtomicU64, Ordering};
