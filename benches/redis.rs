@@ -26,6 +26,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/common/redis.rs"]
+mod redis_support;
 mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -74,8 +76,9 @@ struct Fixture {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// The Redis the benchmark uses: the tests' ([`redis_support::url`]).
 fn redis_url() -> String {
-    std::env::var("REALTIME_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    redis_support::url()
 }
 
 fn unique(what: &str) -> String {

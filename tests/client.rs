@@ -3,28 +3,30 @@
 //!
 //! Timeouts here only guard against hangs; no assertion depends on timing.
 
-use std::future::IntoFuture;
+#[path = "common/hang_guard.rs"]
+mod hang_guard;
+#[path = "common/gateway.rs"]
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use hang_guard::within as guard;
 use realtime::client::{
     Backoff, BoxError, Client, ClientError, ClientRecvError, ClientSubscription, ClientTransport, TokenSource,
 };
-use realtime::gateway::{Gateway, GatewayConfig};
+use realtime::gateway::Gateway;
 use realtime::{
     channel, Channel, GapCause, HistoryLimits, MemoryTransport, Message, Realtime, SigningKey, TokenAuthority,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use support::TestGateway;
 
-const KEY: &str = "signkey-test-0123456789abcdef";
-const HANG_GUARD: Duration = Duration::from_secs(30);
+const KEY: &str = support::SIGNING_KEY;
 const TRANSPORTS: [ClientTransport; 2] = [ClientTransport::WebSocket, ClientTransport::Sse];
 
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -56,36 +58,21 @@ struct Unregistered {
     status: Status,
 }
 
-/// A gateway serving on a loopback port until stopped.
+/// The test gateway ([`TestGateway`]) over `realtime`, knowing `Pipeline`.
 struct Server {
-    addr: SocketAddr,
+    gateway: TestGateway,
     realtime: Realtime,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
     /// Starts a gateway over `realtime` on `addr` (port 0 for any free port).
     async fn start(realtime: Realtime, addr: SocketAddr) -> Server {
-        let config = GatewayConfig {
-            signing_key: Some(SigningKey::new(KEY)),
-            shutdown_grace: Duration::from_secs(2),
-            ..GatewayConfig::default()
-        };
-        let gateway = Gateway::new(realtime.clone(), config)
+        let gateway = Gateway::new(realtime.clone(), support::config())
             .expect("a key is set")
             .register::<Pipeline>();
-        let listener = TcpListener::bind(addr).await.expect("bind the loopback port");
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(gateway.serve(listener, async move {
-            let _ = stopped.await;
-        }));
         Server {
-            addr,
+            gateway: TestGateway::start_at(gateway, addr).await,
             realtime,
-            stop,
-            task,
         }
     }
 
@@ -93,24 +80,18 @@ impl Server {
         Server::start(Realtime::in_memory(), "127.0.0.1:0".parse().unwrap()).await
     }
 
+    fn addr(&self) -> SocketAddr {
+        self.gateway.addr()
+    }
+
     fn client(&self) -> Client {
-        Client::new(&format!("http://{}", self.addr)).unwrap()
+        Client::new(&format!("http://{}", self.addr())).unwrap()
     }
 
     /// Shuts the gateway down and waits until its port is free.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        guard(self.task)
-            .await
-            .expect("the gateway task")
-            .expect("the gateway served");
+    async fn stop(mut self) {
+        self.gateway.shutdown().await.expect("the gateway served");
     }
-}
-
-async fn guard<F: IntoFuture>(future: F) -> F::Output {
-    tokio::time::timeout(HANG_GUARD, future)
-        .await
-        .expect("hang guard: nothing happened in 30 s")
 }
 
 async fn next<C: Channel>(sub: &mut ClientSubscription<C>) -> Result<Message<C::Message>, ClientRecvError> {
@@ -497,7 +478,7 @@ async fn reconnects_with_a_fresh_token_after_a_gateway_restart() {
     for transport in TRANSPORTS {
         let realtime = Realtime::in_memory();
         let server = Server::start(realtime.clone(), "127.0.0.1:0".parse().unwrap()).await;
-        let addr = server.addr;
+        let addr = server.addr();
         let run = Pipeline::new("restart");
         let (tokens, calls) = counting_tokens("pipeline:restart", &["status"]);
         let mut sub = guard(
@@ -605,7 +586,7 @@ async fn a_reconnection_cap_ends_the_stream_when_no_gateway_comes_back() {
 async fn a_refused_token_during_reconnection_is_reported_and_retried() {
     let realtime = Realtime::in_memory();
     let server = Server::start(realtime.clone(), "127.0.0.1:0".parse().unwrap()).await;
-    let addr = server.addr;
+    let addr = server.addr();
     let run = Pipeline::new("refresh");
     // Good tokens, except one forged token when asked to.
     let forge_next = Arc::new(AtomicBool::new(false));
@@ -666,7 +647,7 @@ async fn a_reconnecting_client_resumes_after_the_last_message_it_received() {
     for transport in TRANSPORTS {
         let realtime = Realtime::in_memory();
         let server = Server::start(realtime.clone(), "127.0.0.1:0".parse().unwrap()).await;
-        let addr = server.addr;
+        let addr = server.addr();
         let run = Pipeline::new(format!("resume-{transport:?}"));
         let tokens = server
             .client()

@@ -2,74 +2,23 @@
 //! (within and beyond history, and at a seam with a publisher running), lag recovery and
 //! the lost-continuity notice, close, and validation of foreign messages.
 //!
-//! Each case is written once against `Arc<dyn Transport>`; the `conformance!` macro runs
-//! all of them on the in-memory transport and on the Redis transport (a real Redis server:
-//! `REALTIME_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`; each test uses its own key
-//! prefix).
+//! Each case is written once against `Arc<dyn Transport>`; `on_transports!` (the harness of
+//! `tests/common/transports.rs`) runs all of them on the in-memory transport and on the Redis
+//! transport (a real Redis server: `REALTIME_TEST_REDIS_URL`, default
+//! `redis://127.0.0.1:6379`; each test uses its own key prefix).
 
 mod common;
-
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+#[path = "common/transports.rs"]
+#[macro_use]
+mod transports;
 
 use common::{status, token, within, Pipeline, PipelineMessage, PipelineTopic};
 use futures::StreamExt;
 use realtime::{
-    Delivery, Envelope, GapCause, HistoryLimits, MemoryTransport, Message, MessageId, Realtime, RecvError,
-    Subscription, Transport,
+    Delivery, Envelope, GapCause, HistoryLimits, Message, MessageId, Realtime, RecvError, Subscription,
 };
-use realtime_runtime::RedisTransport;
 use serde_json::json;
-
-/// The default subscriber buffer used by the suite.
-const CAPACITY: usize = 1024;
-
-/// Makes a transport with these limits.
-type Factory = fn(HistoryLimits, usize) -> futures::future::BoxFuture<'static, Arc<dyn Transport>>;
-
-fn memory(limits: HistoryLimits, capacity: usize) -> futures::future::BoxFuture<'static, Arc<dyn Transport>> {
-    Box::pin(async move {
-        Arc::new(
-            MemoryTransport::builder()
-                .capacity(capacity)
-                .history(limits)
-                .build(),
-        ) as Arc<dyn Transport>
-    })
-}
-
-fn redis(limits: HistoryLimits, capacity: usize) -> futures::future::BoxFuture<'static, Arc<dyn Transport>> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    Box::pin(async move {
-        let url =
-            std::env::var("REALTIME_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let prefix = format!(
-            "conformance:{}:{}:{}:",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed),
-            now_millis()
-        );
-        let transport = RedisTransport::builder(url.clone())
-            .history(limits)
-            .capacity(capacity)
-            .key_prefix(prefix)
-            .connect()
-            .await
-            .unwrap_or_else(|e| panic!("no Redis at {url} ({e}): scripts/test starts one"));
-        Arc::new(transport) as Arc<dyn Transport>
-    })
-}
-
-fn now_millis() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-}
-
-fn handle(transport: Arc<dyn Transport>) -> Realtime {
-    Realtime::builder().shared_transport(transport).build()
-}
+use transports::{handle, Factory, CAPACITY};
 
 async fn next(sub: &mut Subscription<Pipeline>) -> Result<Message<PipelineMessage>, RecvError> {
     within(sub.next()).await.expect("the stream ended")
@@ -101,7 +50,7 @@ async fn publish_n(rt: &Realtime, ch: &Pipeline, range: std::ops::Range<usize>) 
 
 /// Messages of a channel arrive in publish order, with increasing ids.
 async fn ordering(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("order");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let ids = publish_n(&rt, &ch, 0..200).await;
@@ -113,7 +62,7 @@ async fn ordering(make: Factory) {
 
 /// Two publishers at once: the subscriber gets all of both, in id order.
 async fn concurrent_publishers(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("concurrent");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let publisher = |prefix: &'static str| {
@@ -152,7 +101,7 @@ async fn concurrent_publishers(make: Factory) {
 
 /// Every subscriber gets every message; other channels' messages reach nobody here.
 async fn fan_out(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("fan");
     let mut subs = Vec::new();
     for _ in 0..5 {
@@ -171,7 +120,7 @@ async fn fan_out(make: Factory) {
 
 /// A subscription to some topics gets only those.
 async fn topic_filtering(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("topics");
     let mut statuses = rt.subscribe(&ch).topics([PipelineTopic::Status]).await.unwrap();
     let mut tokens = rt.subscribe(&ch).topics([PipelineTopic::Tokens]).await.unwrap();
@@ -192,7 +141,7 @@ async fn topic_filtering(make: Factory) {
 
 /// Resuming after an id gives the missed messages from history, then live ones.
 async fn resume_within_history(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("resume");
     let ids = publish_n(&rt, &ch, 0..10).await;
     let mut sub = rt.subscribe(&ch).after(ids[3]).await.unwrap();
@@ -211,7 +160,7 @@ async fn resume_within_history(make: Factory) {
 
 /// Resuming while a publisher runs: no gap and no duplicate at the seam.
 async fn resume_seam_under_load(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("seam");
     let ids = publish_n(&rt, &ch, 0..50).await;
     let publisher = {
@@ -234,7 +183,7 @@ async fn resume_beyond_history(make: Factory) {
         max_len: 5,
         ..HistoryLimits::default()
     };
-    let rt = handle(make(limits, CAPACITY).await);
+    let rt = handle(make.with(limits, CAPACITY).await);
     let ch = Pipeline::new("expired");
     let ids = publish_n(&rt, &ch, 0..300).await;
     let mut sub = rt.subscribe(&ch).after(ids[0]).await.unwrap();
@@ -262,7 +211,7 @@ async fn resume_beyond_history(make: Factory) {
 
 /// A subscriber whose buffer overflows recovers from history: every message, once.
 async fn lag_recovers_from_history(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), 4).await);
+    let rt = handle(make.with(HistoryLimits::default(), 4).await);
     let ch = Pipeline::new("lag");
     let mut slow = rt.subscribe(&ch).await.unwrap();
     let ids = publish_n(&rt, &ch, 0..100).await;
@@ -281,7 +230,7 @@ async fn lag_beyond_history_is_told(make: Factory) {
         max_len: 5,
         ..HistoryLimits::default()
     };
-    let rt = handle(make(limits, 4).await);
+    let rt = handle(make.with(limits, 4).await);
     let ch = Pipeline::new("lag-far");
     let mut slow = rt.subscribe(&ch).await.unwrap();
     let ids = publish_n(&rt, &ch, 0..300).await;
@@ -304,7 +253,7 @@ async fn lag_beyond_history_is_told(make: Factory) {
 
 /// Closing ends the stream; the others on the channel go on.
 async fn close(make: Factory) {
-    let rt = handle(make(HistoryLimits::default(), CAPACITY).await);
+    let rt = handle(make.with(HistoryLimits::default(), CAPACITY).await);
     let ch = Pipeline::new("close");
     let mut closed = rt.subscribe(&ch).await.unwrap();
     let mut open = rt.subscribe(&ch).await.unwrap();
@@ -322,7 +271,7 @@ async fn close(make: Factory) {
 /// Data that breaks its topic's schema, published around the typed API (as another node
 /// or a foreign publisher could), is an error item for a validating subscriber.
 async fn foreign_messages_are_validated(make: Factory) {
-    let transport = make(HistoryLimits::default(), CAPACITY).await;
+    let transport = make.with(HistoryLimits::default(), CAPACITY).await;
     let rt = handle(transport.clone());
     let ch = Pipeline::new("foreign");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -348,22 +297,16 @@ async fn foreign_messages_are_validated(make: Factory) {
     assert_eq!(next_status(&mut sub).await.1, "fine");
 }
 
-macro_rules! conformance {
-    ($transport:ident: $($case:ident),* $(,)?) => {
-        mod $transport {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::$transport).await
-                }
-            )*
-        }
-    };
-}
-
-conformance!(memory: ordering, concurrent_publishers, fan_out, topic_filtering, resume_within_history,
-    resume_seam_under_load, resume_beyond_history, lag_recovers_from_history, lag_beyond_history_is_told,
-    close, foreign_messages_are_validated);
-conformance!(redis: ordering, concurrent_publishers, fan_out, topic_filtering, resume_within_history,
-    resume_seam_under_load, resume_beyond_history, lag_recovers_from_history, lag_beyond_history_is_told,
-    close, foreign_messages_are_validated);
+on_transports!(
+    ordering,
+    concurrent_publishers,
+    fan_out,
+    topic_filtering,
+    resume_within_history,
+    resume_seam_under_load,
+    resume_beyond_history,
+    lag_recovers_from_history,
+    lag_beyond_history_is_told,
+    close,
+    foreign_messages_are_validated
+);

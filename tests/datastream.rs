@@ -70,7 +70,7 @@ fn texts(words: &[&str]) -> Vec<String> {
 /// chunks in order; the stream ends cleanly. It is read to its end without polling the
 /// subscription, and a message published meanwhile waits for the subscription.
 async fn chunks_arrive_as_one_nested_stream(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("streams");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let mut writer = within(rt.stream(ch.tokens()).run_id("run-1").open())
@@ -113,7 +113,7 @@ async fn chunks_arrive_as_one_nested_stream(make: Factory) {
 
 /// `abort` ends subscribers' streams with the writer's reason.
 async fn abort_ends_with_the_reason(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("aborted");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let mut writer = within(rt.stream(ch.tokens()).open()).await.unwrap();
@@ -131,7 +131,7 @@ async fn abort_ends_with_the_reason(make: Factory) {
 /// A writer dropped before finishing (a panicking or cancelled job) ends the stream with
 /// an error by itself; subscribers never wait forever.
 async fn a_dropped_writer_aborts(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("dropped");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let job = {
@@ -156,7 +156,7 @@ async fn a_dropped_writer_aborts(make: Factory) {
 /// Limits: a chunk over the size limit and a chunk past the count limit are typed
 /// errors that send nothing; the stream stays open and finishes.
 async fn limits_refuse_chunks_and_send_nothing(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("limits");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let limits = StreamLimits {
@@ -183,7 +183,7 @@ async fn limits_refuse_chunks_and_send_nothing(make: Factory) {
 
 /// A chunk that breaks the topic's schema is refused at the writer and sends nothing.
 async fn schema_violations_are_refused(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("schema");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let mut writer = within(rt.stream(ch.progress()).open()).await.unwrap();
@@ -211,7 +211,7 @@ async fn schema_violations_are_refused(make: Factory) {
 
 /// Two streams written at once on one channel: each nested stream gets only its chunks.
 async fn concurrent_streams_stay_apart(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("two");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let mut first = within(rt.stream(ch.tokens()).open()).await.unwrap();
@@ -233,7 +233,7 @@ async fn concurrent_streams_stay_apart(make: Factory) {
 
 /// A subscription resumed in the middle of a stream sees it from there, marked partial.
 async fn resume_mid_stream_is_partial(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("resume");
     let mut writer = within(rt.stream(ch.tokens()).open()).await.unwrap();
     within(writer.write(token("seen"))).await.unwrap();
@@ -250,7 +250,7 @@ async fn resume_mid_stream_is_partial(make: Factory) {
 /// A subscriber of other topics never sees the stream; one dropped mid-stream frees it,
 /// and a stream whose reader was dropped does not come back.
 async fn topics_filter_streams_and_readers_can_leave(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("filter");
     let mut status_only = rt
         .subscribe(&ch)
@@ -275,7 +275,7 @@ async fn topics_filter_streams_and_readers_can_leave(make: Factory) {
 /// Dropping the subscription does not cut a stream already received: it is read to its
 /// end.
 async fn a_stream_outlives_its_subscription(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("outlive");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let mut writer = within(rt.stream(ch.tokens()).open()).await.unwrap();
@@ -292,7 +292,7 @@ async fn a_stream_outlives_its_subscription(make: Factory) {
 /// timeout without a chunk the stream ends with `Interrupted`, and the subscription goes
 /// on. A slow writer whose chunks come within the timeout is not cut off.
 async fn a_vanished_writer_times_out(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("vanished");
     let idle = std::time::Duration::from_millis(400);
     let mut sub = rt.subscribe(&ch).stream_idle_timeout(Some(idle)).await.unwrap();
@@ -320,7 +320,7 @@ async fn a_vanished_writer_times_out(make: Factory) {
     assert!(matches!(next(&mut sub).await.data, PipelineMessage::Status(s) if s.message == "after"));
 }
 
-on_transports!(memory, redis: [
+on_transports!(
     chunks_arrive_as_one_nested_stream,
     abort_ends_with_the_reason,
     a_dropped_writer_aborts,
@@ -331,7 +331,7 @@ on_transports!(memory, redis: [
     topics_filter_streams_and_readers_can_leave,
     a_stream_outlives_its_subscription,
     a_vanished_writer_times_out,
-]);
+);
 
 /// A subscriber that loses messages in the middle of a stream (it fell further behind than
 /// the history reaches) sees the stream end with `Interrupted`, and the loss itself on the

@@ -2,15 +2,16 @@
 //! channel, across retries, crashes (a dropped handle) and nodes, and a duplicate returns
 //! the first message's id.
 //!
-//! Each case is written once against a [`Backend`]; the `durable!` macro runs all of them
-//! on the in-memory transport and on the Redis transport (a real Redis server:
+//! Each case is written once against a [`Backend`]; `on_transports!` runs all of them on
+//! the in-memory transport and on the Redis transport (a real Redis server:
 //! `REALTIME_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`; each test uses its own key
 //! prefix). On Redis, every [`Backend::handle`] opens a new connection: another process's
 //! view of the same channels.
 
 mod common;
-#[path = "common/redis.rs"]
-mod redis_support;
+#[path = "common/transports.rs"]
+#[macro_use]
+mod transports;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,9 +20,10 @@ use common::{status, within, Pipeline, PipelineMessage, Status};
 use futures::StreamExt;
 use realtime::{
     HistoryLimits, MemoryTransport, Message, MessageId, PublishError, PublishOptions, Published, Realtime,
-    RedisTransport, Subscription, Transport,
+    Subscription, Transport,
 };
 use serde_json::json;
+use transports::{redis_support, Factory};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -34,41 +36,31 @@ enum Backend {
     Redis { prefix: String, limits: HistoryLimits },
 }
 
-/// Makes a back end with these history limits.
-type Factory = fn(HistoryLimits) -> Backend;
-
-fn memory(limits: HistoryLimits) -> Backend {
-    Backend::Memory(MemoryTransport::builder().history(limits).build())
-}
-
-fn redis(limits: HistoryLimits) -> Backend {
-    Backend::Redis {
-        prefix: redis_support::unique_prefix(),
-        limits,
-    }
-}
-
 impl Backend {
+    /// A back end of `kind` with these history limits.
+    fn new(kind: Factory, limits: HistoryLimits) -> Backend {
+        match kind {
+            Factory::Memory => Backend::Memory(MemoryTransport::builder().history(limits).build()),
+            Factory::Redis => Backend::Redis {
+                prefix: redis_support::unique_prefix(),
+                limits,
+            },
+        }
+    }
+
     /// A new node's view of the back end: on Redis a new connection.
     async fn node(&self) -> Arc<dyn Transport> {
         match self {
             Backend::Memory(transport) => Arc::new(transport.clone()),
             Backend::Redis { prefix, limits } => {
-                let url = redis_support::url();
-                let transport = RedisTransport::builder(url.clone())
-                    .history(*limits)
-                    .key_prefix(prefix.clone())
-                    .connect()
-                    .await
-                    .unwrap_or_else(|e| panic!("no Redis at {url} ({e}): scripts/test starts one"));
-                Arc::new(transport)
+                Arc::new(transports::redis_transport(prefix, *limits, transports::CAPACITY).await)
             }
         }
     }
 
     /// A new handle over a new node.
     async fn handle(&self) -> Realtime {
-        Realtime::builder().shared_transport(self.node().await).build()
+        transports::handle(self.node().await)
     }
 }
 
@@ -112,8 +104,8 @@ async fn publish_keyed(rt: &Realtime, ch: &Pipeline, data: Status, key: &str) ->
 }
 
 /// The same key twice: one message; both publishes return its id.
-async fn same_key_twice(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn same_key_twice(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let ch = Pipeline::new("twice");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -149,8 +141,8 @@ async fn same_key_twice(backend: Factory) {
 /// attempt 3 runs to the end. Each attempt runs on a new handle (on Redis, a new
 /// connection: another process) and sends data of its own. The subscriber sees each step
 /// once, as its first attempt published it.
-async fn retried_job_does_not_duplicate(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn retried_job_does_not_duplicate(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let watcher = backend.handle().await;
     let ch = Pipeline::new("job-42");
     let mut sub = watcher.subscribe(&ch).await.unwrap();
@@ -209,8 +201,8 @@ async fn retried_job_does_not_duplicate(backend: Factory) {
 
 /// Ten publishers racing with one key, on two nodes: exactly one message is sent, and
 /// every publisher gets its id.
-async fn concurrent_same_key_sends_once(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn concurrent_same_key_sends_once(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let nodes = [backend.handle().await, backend.handle().await];
     let watcher = backend.handle().await;
     let ch = Pipeline::new("race");
@@ -243,8 +235,8 @@ async fn concurrent_same_key_sends_once(backend: Factory) {
 }
 
 /// Different keys are different publishes.
-async fn different_keys_are_separate_messages(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn different_keys_are_separate_messages(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let ch = Pipeline::new("keys");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -264,8 +256,8 @@ async fn different_keys_are_separate_messages(backend: Factory) {
 
 /// Keys are scoped per channel: one key on two channels is two messages. Channel `a`
 /// with key `b:c` and channel `a:b` with key `c` do not collide either.
-async fn same_key_on_two_channels(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn same_key_on_two_channels(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let (x, y) = (Pipeline::new("x"), Pipeline::new("x:y"));
     let mut sub_x = rt.subscribe(&x).await.unwrap();
@@ -288,9 +280,9 @@ async fn same_key_on_two_channels(backend: Factory) {
 
 /// A key is remembered for its time to live, counted from the first publish; then the
 /// same key publishes again.
-async fn key_expires_after_its_ttl(backend: Factory) {
+async fn key_expires_after_its_ttl(kind: Factory) {
     const TTL: Duration = Duration::from_millis(200);
-    let backend = backend(HistoryLimits::default());
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let ch = Pipeline::new("ttl");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -324,8 +316,8 @@ async fn key_expires_after_its_ttl(backend: Factory) {
 }
 
 /// Only the key is compared: a duplicate with other data or another topic sends nothing.
-async fn duplicate_with_other_data_sends_nothing(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn duplicate_with_other_data_sends_nothing(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let ch = Pipeline::new("mismatch");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -348,8 +340,8 @@ async fn duplicate_with_other_data_sends_nothing(backend: Factory) {
 
 /// `publish_json` (the gateway's path) honours `PublishOptions::idempotency_key`, and
 /// shares keys with typed publishes.
-async fn publish_json_honours_the_key(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn publish_json_honours_the_key(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let ch = Pipeline::new("json");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -374,12 +366,12 @@ async fn publish_json_honours_the_key(backend: Factory) {
 
 /// A key outlives the channel's history: after the message aged out, a retry is still a
 /// duplicate of it.
-async fn key_outlives_history(backend: Factory) {
+async fn key_outlives_history(kind: Factory) {
     let limits = HistoryLimits {
         max_len: 10,
         max_age: Duration::from_millis(100),
     };
-    let backend = backend(limits);
+    let backend = Backend::new(kind, limits);
     let rt = backend.handle().await;
     let ch = Pipeline::new("aged");
     let first = publish_keyed(&rt, &ch, status("done"), "k").await;
@@ -406,8 +398,8 @@ async fn key_outlives_history(backend: Factory) {
 }
 
 /// A key that is empty, too long or not visible ASCII refuses the publish; nothing is sent.
-async fn invalid_keys_are_refused(backend: Factory) {
-    let backend = backend(HistoryLimits::default());
+async fn invalid_keys_are_refused(kind: Factory) {
+    let backend = Backend::new(kind, HistoryLimits::default());
     let rt = backend.handle().await;
     let ch = Pipeline::new("invalid");
     let mut sub = rt.subscribe(&ch).await.unwrap();
@@ -427,7 +419,7 @@ async fn invalid_keys_are_refused(backend: Factory) {
 /// live, holding the first id.
 #[tokio::test]
 async fn redis_stores_the_key_with_its_ttl() {
-    let backend = redis(HistoryLimits::default());
+    let backend = Backend::new(Factory::Redis, HistoryLimits::default());
     let Backend::Redis { prefix, .. } = &backend else {
         unreachable!()
     };
@@ -451,7 +443,7 @@ async fn redis_stores_the_key_with_its_ttl() {
 #[tokio::test]
 async fn the_handle_sets_the_default_ttl() {
     assert_eq!(Realtime::in_memory().idempotency_ttl(), HOUR * 24);
-    let backend = redis(HistoryLimits::default());
+    let backend = Backend::new(Factory::Redis, HistoryLimits::default());
     let Backend::Redis { prefix, .. } = &backend else {
         unreachable!()
     };
@@ -469,24 +461,15 @@ async fn the_handle_sets_the_default_ttl() {
     assert!(60_000 < pttl && pttl <= 90_000, "PTTL {pttl}");
 }
 
-macro_rules! durable {
-    ($backend:ident: $($case:ident),* $(,)?) => {
-        mod $backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case(super::$backend).await
-                }
-            )*
-        }
-    };
-}
-
-durable!(memory: same_key_twice, retried_job_does_not_duplicate, concurrent_same_key_sends_once,
-    different_keys_are_separate_messages, same_key_on_two_channels, key_expires_after_its_ttl,
-    duplicate_with_other_data_sends_nothing, publish_json_honours_the_key, key_outlives_history,
-    invalid_keys_are_refused);
-durable!(redis: same_key_twice, retried_job_does_not_duplicate, concurrent_same_key_sends_once,
-    different_keys_are_separate_messages, same_key_on_two_channels, key_expires_after_its_ttl,
-    duplicate_with_other_data_sends_nothing, publish_json_honours_the_key, key_outlives_history,
-    invalid_keys_are_refused);
+on_transports!(
+    same_key_twice,
+    retried_job_does_not_duplicate,
+    concurrent_same_key_sends_once,
+    different_keys_are_separate_messages,
+    same_key_on_two_channels,
+    key_expires_after_its_ttl,
+    duplicate_with_other_data_sends_nothing,
+    publish_json_honours_the_key,
+    key_outlives_history,
+    invalid_keys_are_refused
+);

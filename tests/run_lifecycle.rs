@@ -42,7 +42,7 @@ async fn next_run(sub: &mut Subscription<Pipeline>) -> (MessageId, RunUpdate) {
 /// Started, then a topic message, then completed with output: in order, as `Run` variants
 /// tagged with the run and function ids.
 async fn started_then_completed(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("lifecycle");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let run = rt.run(&ch, "run-1").fn_id("generate");
@@ -69,7 +69,7 @@ async fn started_then_completed(make: Factory) {
 
 /// Failed carries the error's text; cancelled carries nothing.
 async fn failed_and_cancelled(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("endings");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     within(rt.run(&ch, "a").failed(std::io::Error::other("disk full")))
@@ -85,7 +85,7 @@ async fn failed_and_cancelled(make: Factory) {
 
 /// A retried job goes through its lifecycle again: each status is sent once per run.
 async fn a_retry_does_not_repeat_statuses(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("retry");
     let mut sub = rt.subscribe(&ch).await.unwrap();
     let first = rt.run(&ch, "run-r");
@@ -108,7 +108,7 @@ async fn a_retry_does_not_repeat_statuses(make: Factory) {
 /// A subscriber of one topic gets run updates too, in its stream and in its JSON view;
 /// messages of other topics are still skipped.
 async fn one_topic_subscribers_get_run_updates(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("filtered");
     let mut sub = rt.subscribe(&ch).topics([PipelineTopic::Tokens]).await.unwrap();
     let mut json = sub.json_stream();
@@ -131,7 +131,7 @@ async fn one_topic_subscribers_get_run_updates(make: Factory) {
 
 /// A resumed subscription replays run messages from history like any other.
 async fn resume_replays_run_updates(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("resume");
     let before = within(rt.publish(ch.status(), status("before"))).await.unwrap();
     let run = rt.run(&ch, "run-h");
@@ -145,7 +145,7 @@ async fn resume_replays_run_updates(make: Factory) {
 /// The state model folds a live subscription: run status, latest per topic, history cap,
 /// last batch, connection status.
 async fn state_folds_a_subscription(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("state");
     let mut state = SubscriberState::<Pipeline>::new().history_limit(3);
     assert_eq!(state.connection(), &ConnectionStatus::Idle);
@@ -189,14 +189,14 @@ async fn state_folds_a_subscription(make: Factory) {
     assert_eq!(state.connection(), &ConnectionStatus::Closed);
 }
 
-on_transports!(memory, redis: [
+on_transports!(
     started_then_completed,
     failed_and_cancelled,
     a_retry_does_not_repeat_statuses,
     one_topic_subscribers_get_run_updates,
     resume_replays_run_updates,
     state_folds_a_subscription,
-]);
+);
 
 /// The state model's rules, without a transport.
 mod state {

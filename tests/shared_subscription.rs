@@ -39,7 +39,7 @@ async fn next_owned(sub: &mut Subscription<Pipeline>) -> Message<PipelineMessage
 /// Data, run updates and topic filters: what a subscription gets, in the same order,
 /// and one decoded message for every shared subscriber.
 async fn same_items_as_a_subscription(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("same");
     let mut owned = rt.subscribe(&ch).await.unwrap();
     let mut all = rt.subscribe(&ch).shared().await.unwrap();
@@ -88,7 +88,7 @@ async fn same_items_as_a_subscription(make: Factory) {
 /// A subscriber that validates gets the schema violation even when one that does not
 /// validate decoded the message first; undecodable data is an error item for both.
 async fn validation_is_per_subscriber(make: Factory) {
-    let transport = make().await;
+    let transport = make.transport().await;
     let rt = handle(transport.clone());
     let ch = Pipeline::new("validation");
     let mut trusting = rt.subscribe(&ch).validate(false).shared().await.unwrap();
@@ -128,7 +128,7 @@ async fn validation_is_per_subscriber(make: Factory) {
 /// A data stream's message is each subscriber's own: `Arc::into_inner` gives it, with a
 /// stream of all the chunks for each.
 async fn data_streams_are_each_subscribers_own(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("streams");
     let mut a = rt.subscribe(&ch).shared().await.unwrap();
     let mut b = rt.subscribe(&ch).shared().await.unwrap();
@@ -161,7 +161,7 @@ async fn data_streams_are_each_subscribers_own(make: Factory) {
 
 /// Shared subscriptions resume after an id like subscriptions do.
 async fn resumes_after_an_id(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("resume");
     let first = rt.publish(ch.status(), status("1")).await.unwrap();
     rt.publish(ch.status(), status("2")).await.unwrap();
@@ -176,7 +176,7 @@ async fn resumes_after_an_id(make: Factory) {
 /// Two channel types over the same name: each shared subscription gets its own type's
 /// message (the second type decodes for itself).
 async fn another_channel_type_decodes_its_own(make: Factory) {
-    let rt = handle(make().await);
+    let rt = handle(make.transport().await);
     let ch = Pipeline::new("types");
     let mut full = rt.subscribe(&ch).shared().await.unwrap();
     let mut narrow = rt.subscribe(&StatusOnly::new("types")).shared().await.unwrap();
@@ -190,10 +190,10 @@ async fn another_channel_type_decodes_its_own(make: Factory) {
     assert_eq!(n1.id, n2.id);
 }
 
-on_transports!(memory, redis: [
+on_transports!(
     same_items_as_a_subscription,
     validation_is_per_subscriber,
     data_streams_are_each_subscribers_own,
     resumes_after_an_id,
     another_channel_type_decodes_its_own,
-]);
+);

@@ -298,7 +298,11 @@ async fn serve(
     let demo = match (args.demo, demo) {
         (false, _) => None,
         (true, Some(demo)) => Some(demo),
-        (true, None) => return Err("`--demo` is served by the `realtime` binary only; this command line has no demo".into()),
+        (true, None) => {
+            return Err(
+                "`--demo` is served by the `realtime` binary only; this command line has no demo".into(),
+            )
+        }
     };
     let transport = args.transport().await?;
     let kind = transport.kind();

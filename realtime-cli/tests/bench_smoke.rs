@@ -3,6 +3,9 @@
 //! few hundred subscribers, and every system (the gateway, its same-run baseline, and the
 //! Socket.IO peer when `bench/socketio` is installed) must deliver every message exactly once.
 
+#[path = "../../tests/common/redis.rs"]
+mod redis_support;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,8 +16,7 @@ const LIMIT: Duration = Duration::from_secs(240);
 #[test]
 fn smoke_run_delivers_everything_exactly_once() {
     // The Redis the tests use (scripts/test starts one when none answers).
-    let redis =
-        std::env::var("REALTIME_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let redis = redis_support::url();
     let mut child = Command::new(env!("CARGO_BIN_EXE_realtime"))
         .args(["bench", "--smoke", "--json", "--redis", &redis])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

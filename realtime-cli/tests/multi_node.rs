@@ -5,11 +5,17 @@
 //! Redis: `REALTIME_TEST_REDIS_URL`, default `redis://127.0.0.1:6379` (scripts/test starts
 //! one when none answers). Each run uses its own key prefix.
 
+#[path = "../../tests/common/hang_guard.rs"]
+mod hang_guard;
+#[path = "../../tests/common/redis.rs"]
+mod redis_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures::StreamExt;
+use hang_guard::within;
 use realtime::client::{Client, ClientSubscription};
 use realtime::{channel, Message, MessageId, SigningKey};
 use serde::{Deserialize, Serialize};
@@ -37,8 +43,7 @@ struct Node {
 
 impl Node {
     fn start(prefix: &str) -> Node {
-        let url =
-            std::env::var("REALTIME_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let url = redis_support::url();
         let mut child = Command::new(env!("CARGO_BIN_EXE_realtime"))
             .args(["serve", "--addr", "127.0.0.1:0", "--signing-key", KEY])
             .args(["--redis", &url, "--redis-prefix", prefix])
@@ -97,12 +102,6 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-async fn within<F: std::future::IntoFuture>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future.into_future())
-        .await
-        .expect("hung for 10 seconds")
 }
 
 async fn next_step(sub: &mut ClientSubscription<Job>) -> (MessageId, u32) {

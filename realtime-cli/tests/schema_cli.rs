@@ -9,8 +9,8 @@ mod app_cli;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
-use realtime_cli::{channels, run_with, Cli};
 use realtime_cli::schema::{self, SchemaArgs};
+use realtime_cli::{channels, run_with, Cli};
 use serde_json::Value;
 
 /// A fresh, empty scratch directory for `name`.

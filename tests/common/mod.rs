@@ -3,9 +3,10 @@
 // Each test crate uses only some of these items.
 #![allow(dead_code)]
 
-use std::future::IntoFuture;
-use std::time::Duration;
+mod hang_guard;
 
+#[allow(unused_imports)] // Not every test crate waits.
+pub use hang_guard::within;
 use realtime::channel;
 use serde::{Deserialize, Serialize};
 
@@ -59,11 +60,4 @@ pub fn token(text: &str) -> Token {
     Token {
         text: text.to_owned(),
     }
-}
-
-/// Awaits `future`, failing the test if it hangs. A guard only: nothing is timed.
-pub async fn within<F: IntoFuture>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(5), future.into_future())
-        .await
-        .expect("hung for 5 seconds")
 }

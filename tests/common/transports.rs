@@ -1,51 +1,69 @@
-//! Running one behaviour test on every transport: the in-memory transport and the Redis
-//! transport (a real Redis server: `REALTIME_TEST_REDIS_URL`, default
-//! `redis://127.0.0.1:6379`; each test uses its own key prefix).
+//! The one per-transport harness: each behaviour case is written once, against a
+//! [`Factory`], and [`on_transports!`] runs it on every transport: the in-memory transport
+//! and the Redis transport (a real Redis server, [`redis_support::url`]; each transport made
+//! here has a key prefix of its own).
 //!
 //! Include with `#[path = "common/transports.rs"] #[macro_use] mod transports;`, write
-//! each case once as `async fn case(make: Factory)`, and list the cases in
-//! `on_transports!(memory, redis: [case, ...]);`.
+//! each case as `async fn case(make: Factory)`, and list the cases in
+//! `on_transports!(case, ...);`.
 
 // Each test crate uses only some of these items.
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "redis.rs"]
+pub mod redis_support;
+
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
-use realtime::{MemoryTransport, Realtime, Transport};
-use realtime_runtime::RedisTransport;
+use realtime::{HistoryLimits, MemoryTransport, Realtime, RedisTransport, Transport};
 
-/// Makes a transport.
-pub type Factory = fn() -> BoxFuture<'static, Arc<dyn Transport>>;
+/// A subscriber buffer large enough for every case that does not test lag.
+pub const CAPACITY: usize = 1024;
 
-/// A new in-memory transport.
-pub fn memory() -> BoxFuture<'static, Arc<dyn Transport>> {
-    Box::pin(async { Arc::new(MemoryTransport::new()) as Arc<dyn Transport> })
+/// Which transport a case runs on; it makes as many transports of its kind as the case
+/// needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factory {
+    /// The in-memory transport.
+    Memory,
+    /// The Redis transport on the test server.
+    Redis,
 }
 
-/// A Redis transport on the test server, with a key prefix of its own.
-pub fn redis() -> BoxFuture<'static, Arc<dyn Transport>> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    Box::pin(async move {
-        let url =
-            std::env::var("REALTIME_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let prefix = format!(
-            "transports:{}:{}:{nanos}:",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let transport = RedisTransport::builder(url.clone())
-            .key_prefix(prefix)
-            .connect()
-            .await
-            .unwrap_or_else(|e| panic!("no Redis at {url} ({e}): scripts/test starts one"));
-        Arc::new(transport) as Arc<dyn Transport>
-    })
+impl Factory {
+    /// A new transport with the default history and [`CAPACITY`].
+    pub async fn transport(self) -> Arc<dyn Transport> {
+        self.with(HistoryLimits::default(), CAPACITY).await
+    }
+
+    /// A new transport with these history limits and subscriber buffer: in memory, its own;
+    /// on Redis, a new connection with a key prefix no other transport uses.
+    pub async fn with(self, limits: HistoryLimits, capacity: usize) -> Arc<dyn Transport> {
+        match self {
+            Factory::Memory => Arc::new(
+                MemoryTransport::builder()
+                    .capacity(capacity)
+                    .history(limits)
+                    .build(),
+            ),
+            Factory::Redis => {
+                Arc::new(redis_transport(&redis_support::unique_prefix(), limits, capacity).await)
+            }
+        }
+    }
+}
+
+/// A Redis transport on the test server under `prefix`: transports with the same prefix
+/// are nodes sharing the same channels.
+pub async fn redis_transport(prefix: &str, limits: HistoryLimits, capacity: usize) -> RedisTransport {
+    let url = redis_support::url();
+    RedisTransport::builder(url.clone())
+        .history(limits)
+        .capacity(capacity)
+        .key_prefix(prefix.to_owned())
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("no Redis at {url} ({e}): scripts/test starts one"))
 }
 
 /// A handle over `transport`.
@@ -53,17 +71,18 @@ pub fn handle(transport: Arc<dyn Transport>) -> Realtime {
     Realtime::builder().shared_transport(transport).build()
 }
 
-/// One `#[tokio::test]` per case and transport, in a module per transport.
+/// One `#[tokio::test]` per case and transport: `memory::case` and `redis::case`.
 macro_rules! on_transports {
-    ($($transport:ident),*: $cases:tt) => {
-        $(on_transports!(@one $transport $cases);)*
+    ($($case:ident),* $(,)?) => {
+        on_transports!(@one memory Memory [$($case),*]);
+        on_transports!(@one redis Redis [$($case),*]);
     };
-    (@one $transport:ident [$($case:ident),* $(,)?]) => {
-        mod $transport {
+    (@one $module:ident $kind:ident [$($case:ident),*]) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    super::$case(super::transports::$transport).await
+                    super::$case(super::transports::Factory::$kind).await
                 }
             )*
         }

@@ -8,6 +8,8 @@ mod datastream;
 #[path = "../common/demo_channel.rs"]
 mod demo_channel;
 mod docs;
+#[path = "../common/hang_guard.rs"]
+mod hang_guard;
 mod idempotency;
 mod lifecycle;
 mod publish;
@@ -15,6 +17,7 @@ mod resume;
 mod run_lifecycle;
 mod sse_direct;
 mod subscribers;
+#[path = "../common/gateway.rs"]
 mod support;
 mod token_refusals;
 mod token_route;

@@ -193,7 +193,11 @@ struct DemoError {
 
 impl DemoError {
     fn new(status: StatusCode, code: &'static str, message: String) -> Self {
-        DemoError { status, code, message }
+        DemoError {
+            status,
+            code,
+            message,
+        }
     }
 }
 

@@ -1,10 +1,15 @@
-//! A gateway served in-process on a loopback port, and small HTTP, WebSocket and SSE
-//! clients to talk to it, for the behaviour tests in `tests/gateway.rs`.
+//! The one test gateway: a gateway served in-process on a loopback port, and small HTTP,
+//! WebSocket and SSE clients to talk to it, for the behaviour tests of `tests/gateway/` and
+//! `tests/client.rs`.
 //!
-//! Every wait on the network goes through [`guard`]: a hang guard, never a timing
-//! assertion. A test that would hang fails with the name of what it waited for.
+//! Include with `#[path = "common/hang_guard.rs"] mod hang_guard;` and
+//! `#[path = "common/gateway.rs"] mod support;` at the test crate's root. Every wait on
+//! the network goes through [`guard`]: a hang guard, never a timing assertion. A test that
+//! would hang fails with the name of what it waited for.
 
-use std::future::Future;
+// Each test crate uses only some of these items.
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,16 +29,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// The gateway's signing key in every test.
 pub const SIGNING_KEY: &str = "signkey-test-0123abcd";
 
-/// The longest any single wait may take before the test fails as hung.
-pub const HANG_GUARD: Duration = Duration::from_secs(10);
-
-/// Awaits `fut`, failing the test if it takes longer than [`HANG_GUARD`].
-pub async fn guard<F: Future>(what: &str, fut: F) -> F::Output {
-    match tokio::time::timeout(HANG_GUARD, fut).await {
-        Ok(output) => output,
-        Err(_) => panic!("hang guard: {what} took longer than {HANG_GUARD:?}"),
-    }
-}
+pub use crate::hang_guard::guard;
 
 /// A configuration with the test signing key and otherwise the defaults.
 pub fn config() -> GatewayConfig {
@@ -137,9 +133,13 @@ pub struct TestGateway {
 impl TestGateway {
     /// Serves `gateway` (with its channels registered) on a free loopback port.
     pub async fn start(gateway: Gateway) -> TestGateway {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
+        TestGateway::start_at(gateway, "127.0.0.1:0".parse().expect("a socket address")).await
+    }
+
+    /// Serves `gateway` on `addr`: the address of a gateway that was shut down, to restart
+    /// it where its clients reconnect.
+    pub async fn start_at(gateway: Gateway, addr: SocketAddr) -> TestGateway {
+        let listener = TcpListener::bind(addr).await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("the listener's address");
         let (shutdown, signal) = oneshot::channel::<()>();
         let serving = tokio::spawn(gateway.clone().serve(listener, async move {
@@ -152,6 +152,11 @@ impl TestGateway {
             shutdown: Some(shutdown),
             serving: Some(serving),
         }
+    }
+
+    /// The address it serves on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// `http://<addr><path>`.
