@@ -384,6 +384,34 @@ async fn subscribing_to_no_topics_is_refused() {
     assert!(matches!(err, SubscribeError::NoTopics), "{err:?}");
 }
 
+/// A name no publish can reach (a parameter with a space) is refused when subscribing, as
+/// it is when publishing, plain or shared, and the handle keeps working.
+#[tokio::test]
+async fn subscribing_to_a_name_no_publish_can_reach_is_refused() {
+    let rt = Realtime::in_memory();
+    let unreachable = Pipeline::new("has space");
+    let err = rt.subscribe(&unreachable).await.unwrap_err();
+    assert!(
+        matches!(&err, SubscribeError::InvalidChannelName { name } if name == "pipeline:has space"),
+        "{err:?}"
+    );
+    let err = rt.subscribe(&unreachable).shared().await.unwrap_err();
+    assert!(
+        matches!(err, SubscribeError::InvalidChannelName { .. }),
+        "{err:?}"
+    );
+    let err = rt.publish(unreachable.status(), status("x")).await.unwrap_err();
+    assert!(
+        matches!(err, realtime::PublishError::InvalidChannelName { .. }),
+        "{err:?}"
+    );
+
+    let ch = Pipeline::new("ok");
+    let mut sub = rt.subscribe(&ch).await.unwrap();
+    rt.publish(ch.status(), status("still serving")).await.unwrap();
+    assert_eq!(next_status(&mut sub).await, "still serving");
+}
+
 #[tokio::test]
 async fn repeated_topics_are_taken_once() {
     let rt = Realtime::in_memory();

@@ -76,6 +76,14 @@ pub enum SubscribeError {
     /// An empty set of topics was asked for.
     #[error("a subscription needs at least one topic")]
     NoTopics,
+    /// The concrete channel name holds characters channel names do not allow (a parameter
+    /// whose text has a space, say): nothing can ever be published to it, so subscribing
+    /// is refused as publishing is ([`PublishError::InvalidChannelName`]).
+    #[error("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`")]
+    InvalidChannelName {
+        /// The name at fault.
+        name: String,
+    },
     /// The transport failed.
     #[error(transparent)]
     Transport(#[from] TransportError),

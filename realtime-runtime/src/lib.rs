@@ -11,7 +11,6 @@
 //! Users normally reach all of this through the `realtime` facade crate.
 #![warn(missing_docs)]
 
-mod callback;
 #[cfg(feature = "client")]
 pub mod client;
 mod datastream;
@@ -26,13 +25,9 @@ mod realtime;
 pub mod redis;
 mod resume;
 mod run;
-mod state;
-mod subscribe;
 mod subscription;
 mod transport;
-mod views;
 
-pub use callback::SubscriptionHandle;
 pub use datastream::{
     RawStreamWriter, StreamBuilder, StreamLimits, StreamWriter, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_CHUNK_BYTES,
     DEFAULT_STREAM_IDLE_TIMEOUT,
@@ -46,7 +41,8 @@ pub use realtime::{Realtime, RealtimeBuilder, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_M
 pub use redis::{RedisTransport, RedisTransportBuilder};
 pub use resume::{ContinuityLost, FeedItem, GapCause, History, HistoryLimits, StartAt};
 pub use run::RunScope;
-pub use state::{ConnectionStatus, SubscriberState, DEFAULT_HISTORY_LIMIT};
-pub use subscribe::{SharedSubscribeBuilder, SubscribeBuilder};
+pub use subscription::SubscriptionHandle;
+pub use subscription::{ConnectionStatus, SubscriberState, DEFAULT_HISTORY_LIMIT};
+pub use subscription::{SharedSubscribeBuilder, SubscribeBuilder};
 pub use subscription::{SharedSubscription, Subscription};
 pub use transport::{LiveFeed, Published, SubscriptionGuard, Transport, TransportStream};

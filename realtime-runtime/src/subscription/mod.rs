@@ -20,9 +20,18 @@
 //!
 //! [`close`](Subscription::close), or dropping the subscription, frees what it holds and
 //! ends its JSON and SSE views.
+//!
+//! The parts, one file each: `builder` (the options, awaited to open), `feed` (the
+//! transport's items turned into typed ones), `shared` (one decode for many subscribers),
+//! `views` (the JSON and SSE views), `callback` (a subscription driven by a callback),
+//! `state` (a subscriber's folded state: connection, run status, messages by topic).
 
+mod builder;
+mod callback;
 mod feed;
 mod shared;
+mod state;
+mod views;
 
 use std::fmt;
 use std::pin::Pin;
@@ -37,8 +46,11 @@ use crate::datastream::fold::Fold;
 use crate::{RecvError, TransportStream};
 use feed::{Feed, Form, Owned};
 
+pub use builder::{SharedSubscribeBuilder, SubscribeBuilder};
+pub use callback::SubscriptionHandle;
 pub(crate) use feed::TopicFilter;
 pub use shared::SharedSubscription;
+pub use state::{ConnectionStatus, SubscriberState, DEFAULT_HISTORY_LIMIT};
 
 /// A typed stream of messages: `Stream<Item = Result<Message<C::Message>, RecvError>>`.
 pub struct Subscription<C: Channel> {

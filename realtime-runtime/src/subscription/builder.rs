@@ -107,6 +107,11 @@ impl<'a, C: Channel> SubscribeBuilder<'a, C> {
         if self.topics.is_empty() {
             return Err(SubscribeError::NoTopics);
         }
+        if !realtime_core::is_valid_channel_name(&self.channel) {
+            return Err(SubscribeError::InvalidChannelName {
+                name: self.channel.clone(),
+            });
+        }
         Ok(TransportStream::open(self.realtime.transport().clone(), &self.channel, self.start).await?)
     }
 }
