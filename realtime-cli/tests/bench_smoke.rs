@@ -1,7 +1,7 @@
 //! `realtime bench --smoke --json` against the real binary: a few seconds in all (every
 //! scenario and system measured at once), a
 //! few hundred subscribers, and every system (the gateway, its same-run baseline, and the
-//! Socket.IO peer when `bench/socketio` is installed) must deliver every message exactly once.
+//! Socket.IO peer when `realtime-cli/socketio-peer` is installed) must deliver every message exactly once.
 
 #[path = "../../tests/common/redis.rs"]
 mod redis_support;

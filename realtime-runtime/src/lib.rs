@@ -8,6 +8,18 @@
 //!   [`Transport::publish_once`]) is sent at most once per key and channel, across
 //!   retries, crashes and nodes: the durable publish of a job.
 //!
+//! Features (none by default; the `realtime` facade passes its own through):
+//!
+//! | feature | module |
+//! | --- | --- |
+//! | `gateway` | `gateway`: the HTTP, WebSocket and SSE server |
+//! | `client` | `client`: the Rust client of a gateway |
+//! | `redis` | `redis`: the Redis transport, `RedisTransport` |
+//!
+//! They are modules of this crate rather than crates of their own because each is built on
+//! the runtime's internals (the shared [`Delivery`], the resumable [`TransportStream`], the
+//! subscription's fold of data streams), which would otherwise become public API.
+//!
 //! Users normally reach all of this through the `realtime` facade crate.
 #![warn(missing_docs)]
 
