@@ -158,7 +158,11 @@ mod tests {
         for code in ErrorCode::ALL {
             let text = code.as_str();
             assert!(seen.insert(text), "`{text}` twice");
-            assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{text}");
+            assert!(
+                text.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{text}"
+            );
             assert!(code.status().is_client_error() || code.status().is_server_error());
             assert_eq!(serde_json::to_value(code).unwrap(), text);
         }

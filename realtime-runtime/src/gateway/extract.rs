@@ -31,7 +31,12 @@ impl<T: DeserializeOwned, S: Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
             .map(Query)
-            .map_err(|e| ApiError::of(ErrorCode::MalformedQuery, format!("the query string is malformed: {e}")))
+            .map_err(|e| {
+                ApiError::of(
+                    ErrorCode::MalformedQuery,
+                    format!("the query string is malformed: {e}"),
+                )
+            })
     }
 }
 
@@ -52,8 +57,12 @@ pub(crate) struct PublishParams {
 impl PublishParams {
     /// The channel to publish on, or `400 missing_channel`.
     pub(crate) fn channel(&self) -> Result<&str, ApiError> {
-        given(&self.channel)
-            .ok_or_else(|| ApiError::of(ErrorCode::MissingChannel, "the `channel` query parameter is required"))
+        given(&self.channel).ok_or_else(|| {
+            ApiError::of(
+                ErrorCode::MissingChannel,
+                "the `channel` query parameter is required",
+            )
+        })
     }
 
     /// The topic to publish on, or `400 missing_topic`.
@@ -191,7 +200,7 @@ impl<S: Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-/// How a publish body is to be read, from its headers.
+/// How a request body is to be read, from its headers.
 pub(crate) struct BodyHeaders {
     /// The `Content-Length`, if declared.
     pub(crate) declared_length: Option<usize>,
@@ -235,5 +244,93 @@ impl<S: Sync> FromRequestParts<S> for BodyHeaders {
             declared_length,
             format,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+
+    use super::*;
+
+    fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut request = Request::builder().uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    async fn extract<T: FromRequestParts<()>>(
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<T, T::Rejection> {
+        T::from_request_parts(&mut parts(uri, headers), &()).await
+    }
+
+    #[tokio::test]
+    async fn the_query_reads_as_its_type_and_a_repeated_parameter_is_malformed() {
+        let Query(params) = extract::<Query<PublishParams>>("/p?channel=a&topic=&run_id=r&other=x", &[])
+            .await
+            .unwrap();
+        assert_eq!(params.channel().unwrap(), "a");
+        assert_eq!(params.topic().unwrap_err().code, ErrorCode::MissingTopic);
+        assert_eq!((params.run_id(), params.fn_id()), (Some("r".to_owned()), None));
+
+        let Err(error) = extract::<Query<PublishParams>>("/p?channel=a&channel=b", &[]).await else {
+            panic!("a repeated parameter was taken")
+        };
+        assert_eq!(error.code, ErrorCode::MalformedQuery);
+        assert!(error.message.contains("duplicate field `channel`"), "{error}");
+
+        for (query, publish) in [
+            ("", false),
+            ("?publish=true", true),
+            ("?publish=1", true),
+            ("?publish=yes", false),
+        ] {
+            let Query(params) = extract::<Query<TokenParams>>(&format!("/t{query}"), &[])
+                .await
+                .unwrap();
+            assert_eq!(params.publish(), publish, "{query}");
+        }
+    }
+
+    #[tokio::test]
+    async fn headers_read_as_their_types() {
+        let bearer = |value| async move {
+            extract::<Bearer>("/", &[("authorization", value)])
+                .await
+                .unwrap()
+                .0
+        };
+        assert_eq!(bearer(" Bearer  abc ").await.as_deref(), Some("abc"));
+        assert_eq!(bearer("bearer x").await.as_deref(), Some("x"));
+        assert_eq!(bearer("Basic x").await, None);
+        assert_eq!(bearer("Bearer ").await, None);
+
+        let key = extract::<IdempotencyKey>("/", &[("idempotency-key", "k-1")]).await;
+        assert_eq!(key.unwrap().0.as_deref(), Some("k-1"));
+        let Err(twice) =
+            extract::<IdempotencyKey>("/", &[("idempotency-key", "a"), ("idempotency-key", "b")]).await
+        else {
+            panic!("two keys were taken")
+        };
+        assert_eq!(twice.code, ErrorCode::InvalidIdempotencyKey);
+
+        let body = extract::<BodyHeaders>("/", &[("content-type", " Text/Stream"), ("content-length", "12")])
+            .await
+            .unwrap();
+        assert_eq!(
+            (body.format, body.declared_length),
+            (BodyFormat::TextStream, Some(12))
+        );
+        let body = extract::<BodyHeaders>("/", &[("x-inngest-sdk", "js:v3")])
+            .await
+            .unwrap();
+        assert_eq!(
+            (body.format, body.declared_length),
+            (BodyFormat::JsonOrText, None)
+        );
     }
 }

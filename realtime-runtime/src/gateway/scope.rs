@@ -167,7 +167,10 @@ impl ConnectionScope {
 }
 
 /// Where a new connection starts: after `?since=<id>`, else after `Last-Event-ID`, else live.
-fn resume_point(query: &SubscribeParams, last_event_id: Result<LastEventId, ApiError>) -> Result<StartAt, ApiError> {
+fn resume_point(
+    query: &SubscribeParams,
+    last_event_id: Result<LastEventId, ApiError>,
+) -> Result<StartAt, ApiError> {
     let (source, text) = match query.since() {
         Some(since) => ("`since`", since.to_owned()),
         None => match last_event_id?.0 {

@@ -116,7 +116,11 @@ pub(crate) async fn read_body(declared: Option<usize>, body: Body, limit: usize)
 impl GatewayState {
     /// The spec to validate a topic against: `Some` for a registered channel, `None` for
     /// an unknown one (unless strict); an unknown topic of a known channel is refused.
-    pub(crate) fn topic_spec(&self, channel: &str, topic: &str) -> Result<Option<&'static TopicSpec>, ApiError> {
+    pub(crate) fn topic_spec(
+        &self,
+        channel: &str,
+        topic: &str,
+    ) -> Result<Option<&'static TopicSpec>, ApiError> {
         match self.registry.find(channel) {
             Some(descriptor) => descriptor.topic(topic).map(Some).ok_or_else(|| {
                 ApiError::of(

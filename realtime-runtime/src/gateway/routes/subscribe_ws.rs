@@ -206,7 +206,10 @@ async fn sub(
     since: Option<String>,
 ) -> Result<(), ApiError> {
     let Some(jwt) = data.as_str() else {
-        return Err(ApiError::of(ErrorCode::MalformedFrame, "`sub` takes a token as `data`"));
+        return Err(ApiError::of(
+            ErrorCode::MalformedFrame,
+            "`sub` takes a token as `data`",
+        ));
     };
     let start = match since.as_deref().map(str::parse::<MessageId>) {
         None => StartAt::Live,

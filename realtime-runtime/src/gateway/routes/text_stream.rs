@@ -116,7 +116,8 @@ impl TextStream<'_> {
             // Check the first chunk before the stream exists, so a topic that cannot
             // take text is refused without a stream.
             if let Some(spec) = self.spec {
-                spec.check(&data).map_err(|err| ApiError::from(PublishError::from(err)))?;
+                spec.check(&data)
+                    .map_err(|err| ApiError::from(PublishError::from(err)))?;
             }
         }
         let written = self.open().await?.write(data).await;

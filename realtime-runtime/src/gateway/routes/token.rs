@@ -46,7 +46,10 @@ pub(crate) async fn mint_token(
         )
     })?;
     let Some(channel) = topics.first().map(|t| t.channel.clone()) else {
-        return Err(ApiError::of(ErrorCode::NoTopics, "a token needs at least one topic"));
+        return Err(ApiError::of(
+            ErrorCode::NoTopics,
+            "a token needs at least one topic",
+        ));
     };
     if let Some(other) = topics.iter().find(|t| t.channel != channel) {
         return Err(ApiError::of(
