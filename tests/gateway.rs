@@ -15,6 +15,8 @@ mod idempotency;
 mod lifecycle;
 #[path = "gateway/publish.rs"]
 mod publish;
+#[path = "gateway/refusals.rs"]
+mod refusals;
 #[path = "gateway/resume.rs"]
 mod resume;
 #[path = "gateway/run_lifecycle.rs"]
