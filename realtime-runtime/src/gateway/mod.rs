@@ -17,7 +17,7 @@
 //! body over the limit 413 (never truncated), too many connections 503. Every error is a
 //! JSON body `{"error", "code", "status", "data"}` whose `code` is an [`ErrorCode`].
 //!
-//! The modules: [`routes`] (the handlers and the router), [`server`] (accepting
+//! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
 //! with), `auth` (credentials), `scope` (what one subscriber connection receives), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
