@@ -24,8 +24,8 @@ pub(crate) struct ConnectionScope {
 }
 
 /// What a subscription request brings, from the route's typed extractors. The query and
-/// `Last-Event-ID` are kept as results so they are refused in their turn: after the origin
-/// and the token, and `Last-Event-ID` only when `?since=` does not override it.
+/// `Last-Event-ID` are kept as results so each is refused in its turn: the query after the
+/// origin, `Last-Event-ID` after the token and only when `?since=` does not override it.
 pub(crate) struct SubscribeRequest {
     pub(crate) origin: Origin,
     pub(crate) bearer: Bearer,
