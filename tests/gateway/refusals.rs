@@ -5,7 +5,7 @@
 use realtime::gateway::GatewayConfig;
 use serde_json::json;
 
-use crate::support::{config, unix_now, TestGateway, SIGNING_KEY};
+use crate::support::{config, unix_now, SIGNING_KEY};
 use crate::{start, target};
 
 /// The value of the metric line starting with `series` (name and labels), 0 if absent.
