@@ -13,6 +13,7 @@ mod hang_guard;
 mod idempotency;
 mod lifecycle;
 mod publish;
+mod refusals;
 mod resume;
 mod run_lifecycle;
 mod sse_direct;

@@ -1,30 +1,15 @@
 //! Credentials: the signing key (server-side callers) and tokens (subscribers).
+//!
+//! Nothing here counts a refusal: each error is counted where it becomes a response or an
+//! error frame (see [`super::metrics`]); `counted_as` only names the reason.
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use realtime_core::TokenClaims;
 
+use super::code::ErrorCode;
 use super::error::ApiError;
+use super::extract::{Bearer, Origin};
 use super::GatewayState;
-
-/// The value of `Authorization: Bearer <value>`, if present.
-pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, rest) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| rest.trim())
-        .filter(|v| !v.is_empty())
-}
-
-/// A subscriber's token: `?token=` or `Authorization: Bearer`.
-pub(crate) fn subscriber_token<'a>(headers: &'a HeaderMap, query: &'a [(String, String)]) -> Option<&'a str> {
-    query
-        .iter()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-        .or_else(|| bearer(headers))
-}
 
 /// How a publish was authorized.
 pub(crate) enum PublishGrant {
@@ -36,90 +21,69 @@ pub(crate) enum PublishGrant {
 
 impl GatewayState {
     /// Requires the signing key, in any accepted form; in dev mode anything passes.
-    pub(crate) fn require_key(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    pub(crate) fn require_key(&self, bearer: &Bearer) -> Result<(), ApiError> {
         if self.dev {
             return Ok(());
         }
-        match bearer(headers) {
+        match bearer.0.as_deref() {
             Some(presented) if self.tokens.accepts_key(presented) => Ok(()),
-            Some(_) => {
-                self.metrics.auth_failure("wrong_key");
-                Err(ApiError::unauthorized("the signing key is wrong"))
-            }
-            None => {
-                self.metrics.auth_failure("missing_credentials");
-                Err(ApiError::unauthorized(
-                    "send the signing key as `Authorization: Bearer <key>`",
-                ))
-            }
+            Some(_) => Err(wrong_key()),
+            None => Err(missing_credentials(
+                "send the signing key as `Authorization: Bearer <key>`",
+            )),
         }
     }
 
     /// The signing key, or a token with the publish right.
-    pub(crate) fn authorize_publish(&self, headers: &HeaderMap) -> Result<PublishGrant, ApiError> {
-        match bearer(headers) {
+    pub(crate) fn authorize_publish(&self, bearer: &Bearer) -> Result<PublishGrant, ApiError> {
+        match bearer.0.as_deref() {
             Some(presented) if self.tokens.accepts_key(presented) => Ok(PublishGrant::Key),
             Some(presented) if presented.split('.').count() == 3 => {
                 let claims = self.verify_token(presented)?;
                 if !claims.publish {
-                    self.metrics.auth_failure("token_cannot_publish");
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "token_cannot_publish",
+                    return Err(ApiError::of(
+                        ErrorCode::TokenCannotPublish,
                         "the token allows subscribing, not publishing",
                     ));
                 }
                 Ok(PublishGrant::Token(claims))
             }
             _ if self.dev => Ok(PublishGrant::Key),
-            Some(_) => {
-                self.metrics.auth_failure("wrong_key");
-                Err(ApiError::unauthorized("the signing key is wrong"))
-            }
-            None => {
-                self.metrics.auth_failure("missing_credentials");
-                Err(ApiError::unauthorized(
-                    "send the signing key or a publish token as `Authorization: Bearer ...`",
-                ))
-            }
+            Some(_) => Err(wrong_key()),
+            None => Err(missing_credentials(
+                "send the signing key or a publish token as `Authorization: Bearer ...`",
+            )),
         }
     }
 
-    /// Verifies a token, counting a failure.
+    /// Verifies a token.
     pub(crate) fn verify_token(&self, jwt: &str) -> Result<TokenClaims, ApiError> {
-        self.tokens.verify(jwt).map_err(|err| {
-            let api = ApiError::from(err);
-            self.metrics.auth_failure(api.code);
-            api
-        })
+        self.tokens.verify(jwt).map_err(ApiError::from)
     }
 
     /// Refuses a browser whose `Origin` is not allowed (when a list is configured).
-    pub(crate) fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let Some(origin) = headers.get(header::ORIGIN) else {
+    pub(crate) fn check_origin(&self, origin: &Origin) -> Result<(), ApiError> {
+        let Some(origin) = &origin.0 else {
             return Ok(());
         };
         if self.allowed_origins.is_empty() || self.allowed_origins.iter().any(|o| o == origin) {
             return Ok(());
         }
-        self.metrics.auth_failure("origin_not_allowed");
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
+        Err(ApiError::of(
+            ErrorCode::OriginNotAllowed,
             format!("origin {} is not allowed", origin.to_str().unwrap_or("<invalid>")),
         ))
     }
 }
 
-/// Parses a query string into pairs, keeping repeated keys in order.
-pub(crate) fn parse_query(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(query.unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("malformed_query", format!("the query string is malformed: {e}")))
+/// `401 unauthorized`, counted as `wrong_key`.
+fn wrong_key() -> ApiError {
+    ApiError::unauthorized("the signing key is wrong").counted_as("wrong_key")
 }
 
-/// The first value of a query key.
-pub(crate) fn first<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+/// `401 unauthorized`, counted as `missing_credentials`.
+pub(crate) fn missing_credentials(message: &str) -> ApiError {
+    ApiError::unauthorized(message).counted_as("missing_credentials")
 }
 
 /// Allowed origins as header values, for comparison.

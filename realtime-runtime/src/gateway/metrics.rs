@@ -1,10 +1,31 @@
-//! Prometheus metrics of the gateway, served at `/metrics`.
+//! Prometheus metrics of the gateway, served at `/metrics`, and the one place refusals are
+//! counted.
+//!
+//! Every refused request is counted once, where its error becomes a response: the router's
+//! [`count_refusals`] layer reads the [`Refusal`] an [`ApiError`](super::ApiError) response
+//! carries. A refused WebSocket frame, which is no response, is counted by the one
+//! function that writes its error frame, through [`GatewayMetrics::refused`].
+//!
+//! A refusal goes to one of three families, by its code: credentials and token scope to
+//! `realtime_auth_failures_total{reason}`, a schema violation to
+//! `realtime_validation_failures_total`, anything else to
+//! `realtime_rejected_requests_total{reason}`; `reason` is the code (for `unauthorized`,
+//! `missing_credentials` or `wrong_key`).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+
+use super::code::ErrorCode;
+use super::error::Refusal;
+use super::GatewayState;
 
 type Labels = Vec<(&'static str, &'static str)>;
 
@@ -102,16 +123,30 @@ impl GatewayMetrics {
             .inc();
     }
 
-    pub(crate) fn auth_failure(&self, reason: &'static str) {
-        self.auth_failures.get_or_create(&vec![("reason", reason)]).inc();
-    }
-
     pub(crate) fn validation_failure(&self) {
         self.validation_failures.inc();
     }
 
-    pub(crate) fn rejected(&self, reason: &'static str) {
-        self.rejected.get_or_create(&vec![("reason", reason)]).inc();
+    /// Counts one refusal in its family.
+    pub(crate) fn refused(&self, refusal: Refusal) {
+        let family = match refusal.code {
+            ErrorCode::SchemaViolation => return self.validation_failure(),
+            ErrorCode::Unauthorized
+            | ErrorCode::TokenMalformed
+            | ErrorCode::TokenAlgorithmNotAllowed
+            | ErrorCode::TokenBadSignature
+            | ErrorCode::TokenExpired
+            | ErrorCode::TokenNotYetValid
+            | ErrorCode::TokenWrongIssuer
+            | ErrorCode::TokenNoTopics
+            | ErrorCode::TokenInvalid
+            | ErrorCode::TokenWrongChannel
+            | ErrorCode::TokenTopicNotGranted
+            | ErrorCode::TokenCannotPublish
+            | ErrorCode::OriginNotAllowed => &self.auth_failures,
+            _ => &self.rejected,
+        };
+        family.get_or_create(&vec![("reason", refusal.reason)]).inc();
     }
 
     pub(crate) fn continuity_lost(&self) {
@@ -124,4 +159,13 @@ impl GatewayMetrics {
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
     }
+}
+
+/// The router's layer (`axum::middleware::map_response_with_state`) that counts each
+/// refused request once, from the [`Refusal`] its error response carries.
+pub(crate) async fn count_refusals(State(state): State<Arc<GatewayState>>, response: Response) -> Response {
+    if let Some(refusal) = response.extensions().get::<Refusal>() {
+        state.metrics.refused(*refusal);
+    }
+    response
 }

@@ -14,38 +14,40 @@
 //! Publishes to registered channels are validated against the topic's schema (400 with
 //! the violations); unknown channels pass through unless the gateway is strict (404).
 //! Malformed JSON is 400, missing or wrong credentials 401, an out-of-scope token 403, a
-//! body over the limit 413 (never truncated), too many connections 503.
+//! body over the limit 413 (never truncated), too many connections 503. Every error is a
+//! JSON body `{"error", "code", "status", "data"}` whose `code` is an [`ErrorCode`].
+//!
+//! The modules: `routes` (the handlers and the router), `server` (accepting
+//! connections and answering them), `extract` (the typed extractors handlers read requests
+//! with), `auth` (credentials), `scope` (what one subscriber connection receives), `code` and
+//! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
+//! are counted).
 
 mod auth;
-pub mod docs;
+mod code;
 mod error;
-mod http;
+mod extract;
 mod metrics;
-mod opening;
-mod rewind;
+mod routes;
 mod scope;
-mod serve;
-mod sse;
-mod sse_direct;
-mod text_stream;
-mod ws;
+mod server;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::routing::{get, post};
+use axum::http::HeaderValue;
 use axum::Router;
 use realtime_core::{Channel, ChannelRegistry, SigningKey, TokenAuthority};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub use code::ErrorCode;
 pub use error::ApiError;
 pub use metrics::GatewayMetrics;
+pub use routes::docs;
 
 use crate::Realtime;
 
@@ -129,10 +131,8 @@ impl GatewayState {
     /// A connection slot, or 503 when the cap is reached.
     pub(crate) fn acquire_connection(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         self.permits.clone().try_acquire_owned().map_err(|_| {
-            self.metrics.rejected("too_many_connections");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too_many_connections",
+            ApiError::of(
+                ErrorCode::TooManyConnections,
                 format!(
                     "the server holds its maximum of {} connections",
                     self.max_connections
@@ -238,30 +238,7 @@ impl Gateway {
 
     /// The routes, to serve or to merge into a larger application.
     pub fn router(&self) -> Router {
-        let cors = CorsLayer::new()
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                header::HeaderName::from_static("last-event-id"),
-                header::HeaderName::from_static("idempotency-key"),
-            ])
-            .expose_headers([header::HeaderName::from_static("idempotent-replayed")])
-            .allow_origin(if self.state.allowed_origins.is_empty() {
-                AllowOrigin::any()
-            } else {
-                AllowOrigin::list(self.state.allowed_origins.clone())
-            });
-        Router::new()
-            .route("/v1/realtime/connect", get(ws::connect))
-            .route("/v1/realtime/sse", get(sse::subscribe))
-            .route("/v1/realtime/token", post(http::mint_token))
-            .route("/v1/realtime/publish", post(http::publish))
-            .route("/healthz", get(http::healthz))
-            .route("/metrics", get(http::metrics))
-            .merge(docs::routes(&self.state.registry))
-            .layer(cors)
-            .with_state(self.state.clone())
+        routes::router(&self.state)
     }
 
     /// Serves `router` (this gateway's routes, possibly merged with others) over HTTP/1.1
@@ -282,7 +259,7 @@ impl Gateway {
         // about 16 KB held for as long as an SSE subscriber stays connected. A clone of the
         // already-stated router is a reference count.
         let app = router.with_state::<()>(());
-        let connections = serve::accept_until(listener, app, shutdown, self.state.shutdown.clone()).await;
+        let connections = server::accept_until(listener, app, shutdown, self.state.shutdown.clone()).await;
         self.state.shutdown.cancel();
         self.state.tracker.close();
         let deadline = tokio::time::Instant::now() + self.state.shutdown_grace;

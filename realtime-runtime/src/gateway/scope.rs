@@ -8,11 +8,11 @@ use realtime_core::TokenClaims;
 use serde_json::json;
 use tokio_stream::StreamMap;
 
-use axum::http::{HeaderMap, StatusCode};
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::auth::{first, parse_query, subscriber_token};
+use super::auth::missing_credentials;
 use super::error::ApiError;
+use super::extract::{invalid_since, Bearer, LastEventId, Origin, SubscribeParams};
 use super::GatewayState;
 use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
 use realtime_core::MessageId;
@@ -21,6 +21,16 @@ use realtime_core::MessageId;
 pub(crate) struct ConnectionScope {
     pub(crate) topics: HashMap<String, BTreeSet<String>>,
     pub(crate) streams: StreamMap<String, TransportStream>,
+}
+
+/// What a subscription request brings, from the route's typed extractors. The query and
+/// `Last-Event-ID` are kept as results so each is refused in its turn: the query after the
+/// origin, `Last-Event-ID` after the token and only when `?since=` does not override it.
+pub(crate) struct SubscribeRequest {
+    pub(crate) origin: Origin,
+    pub(crate) bearer: Bearer,
+    pub(crate) query: Result<SubscribeParams, ApiError>,
+    pub(crate) last_event_id: Result<LastEventId, ApiError>,
 }
 
 /// What to do with one item from the transport.
@@ -51,25 +61,20 @@ impl ConnectionScope {
     /// `Last-Event-ID` header (what a browser's `EventSource` sends when it reconnects).
     pub(crate) async fn open(
         state: &GatewayState,
-        headers: &HeaderMap,
-        query: Option<&str>,
+        request: SubscribeRequest,
     ) -> Result<(ConnectionScope, OwnedSemaphorePermit), ApiError> {
-        state.check_origin(headers)?;
-        let query = parse_query(query)?;
-        let Some(jwt) = subscriber_token(headers, &query) else {
-            state.metrics.auth_failure("missing_credentials");
-            return Err(ApiError::unauthorized(
+        state.check_origin(&request.origin)?;
+        let query = request.query?;
+        let Some(jwt) = query.token().or(request.bearer.0.as_deref()) else {
+            return Err(missing_credentials(
                 "a subscription token is required: `?token=<jwt>`",
             ));
         };
         let claims = state.verify_token(jwt)?;
-        let start = resume_point(headers, &query)?;
+        let start = resume_point(&query, request.last_event_id)?;
         let permit = state.acquire_connection()?;
         let mut scope = ConnectionScope::new();
-        scope
-            .add(state, &claims, start)
-            .await
-            .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "transport_error", e.to_string()))?;
+        scope.add(state, &claims, start).await?;
         Ok((scope, permit))
     }
 
@@ -162,17 +167,14 @@ impl ConnectionScope {
 }
 
 /// Where a new connection starts: after `?since=<id>`, else after `Last-Event-ID`, else live.
-fn resume_point(headers: &HeaderMap, query: &[(String, String)]) -> Result<StartAt, ApiError> {
-    let (source, text) = match first(query, "since") {
+fn resume_point(
+    query: &SubscribeParams,
+    last_event_id: Result<LastEventId, ApiError>,
+) -> Result<StartAt, ApiError> {
+    let (source, text) = match query.since() {
         Some(since) => ("`since`", since.to_owned()),
-        None => match headers.get("last-event-id") {
-            Some(value) => (
-                "`Last-Event-ID`",
-                value
-                    .to_str()
-                    .map_err(|_| invalid_since("`Last-Event-ID`", "<not text>"))?
-                    .to_owned(),
-            ),
+        None => match last_event_id?.0 {
+            Some(value) => ("`Last-Event-ID`", value),
             None => return Ok(StartAt::Live),
         },
     };
@@ -183,11 +185,4 @@ fn resume_point(headers: &HeaderMap, query: &[(String, String)]) -> Result<Start
     text.parse::<MessageId>()
         .map(StartAt::After)
         .map_err(|_| invalid_since(source, text))
-}
-
-fn invalid_since(source: &str, text: &str) -> ApiError {
-    ApiError::bad_request(
-        "invalid_since",
-        format!("{source} must be a message id `<milliseconds>-<sequence>`, not `{text}`"),
-    )
 }

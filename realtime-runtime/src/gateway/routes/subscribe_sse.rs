@@ -18,16 +18,17 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap};
+use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use super::error::ApiError;
-use super::scope::{ConnectionScope, Outgoing};
-use super::GatewayState;
+use crate::gateway::error::ApiError;
+use crate::gateway::extract::{Bearer, LastEventId, Origin, Query, SubscribeParams};
+use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
+use crate::gateway::GatewayState;
 
 /// The first frame: the `EventSource` reconnection delay, and a comment.
 const GREETING: &[u8] = b"retry: 1000\n: connected\n\n";
@@ -35,12 +36,22 @@ const GREETING: &[u8] = b"retry: 1000\n: connected\n\n";
 /// The last frame when the server shuts down.
 const CLOSING: &[u8] = b"event: closing\ndata: {\"reason\":\"the server is shutting down\"}\n\n";
 
+/// `GET /v1/realtime/sse?token=<jwt>[&since=<id>]`: the event stream, or an error
+/// response before any event.
 pub(crate) async fn subscribe(
     State(state): State<Arc<GatewayState>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    origin: Origin,
+    bearer: Bearer,
+    query: Result<Query<SubscribeParams>, ApiError>,
+    last_event_id: Result<LastEventId, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (scope, permit) = ConnectionScope::open(&state, &headers, query.as_deref()).await?;
+    let request = SubscribeRequest {
+        origin,
+        bearer,
+        query: query.map(|Query(params)| params),
+        last_event_id,
+    };
+    let (scope, permit) = ConnectionScope::open(&state, request).await?;
     state.metrics.connection_opened("sse");
     let mut keepalive = tokio::time::interval_at(Instant::now() + state.keepalive, state.keepalive);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -14,8 +14,7 @@
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
@@ -24,9 +23,11 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use realtime_core::MessageId;
 
-use super::error::ApiError;
-use super::scope::{ConnectionScope, Outgoing};
-use super::GatewayState;
+use crate::gateway::code::ErrorCode;
+use crate::gateway::error::ApiError;
+use crate::gateway::extract::{Bearer, LastEventId, Origin, Query, SubscribeParams};
+use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
+use crate::gateway::GatewayState;
 use crate::StartAt;
 
 /// Close code sent when the server shuts down.
@@ -43,13 +44,23 @@ const READ_BUFFER: usize = 1024;
 /// The most messages written to a connection with one flush.
 const MAX_BATCH: usize = 64;
 
+/// `GET /v1/realtime/connect?token=<jwt>[&since=<id>]`: the upgrade to a subscribed
+/// WebSocket, or an error response before it.
 pub(crate) async fn connect(
     State(state): State<Arc<GatewayState>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    origin: Origin,
+    bearer: Bearer,
+    query: Result<Query<SubscribeParams>, ApiError>,
+    last_event_id: Result<LastEventId, ApiError>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let (scope, permit) = ConnectionScope::open(&state, &headers, query.as_deref()).await?;
+    let request = SubscribeRequest {
+        origin,
+        bearer,
+        query: query.map(|Query(params)| params),
+        last_event_id,
+    };
+    let (scope, permit) = ConnectionScope::open(&state, request).await?;
     let tracker = state.tracker.clone();
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
@@ -163,76 +174,72 @@ async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: 
     let frame: ClientFrame = match serde_json::from_str(frame) {
         Ok(frame) => frame,
         Err(e) => {
-            state.metrics.rejected("malformed_frame");
-            return json!({ "kind": "error", "data": { "ok": false, "code": "malformed_frame", "error": format!("the frame is not a JSON object with a `kind`: {e}") } });
+            let error = ApiError::of(
+                ErrorCode::MalformedFrame,
+                format!("the frame is not a JSON object with a `kind`: {e}"),
+            );
+            return refused(state, "error", error);
         }
     };
-    match frame.kind.as_str() {
-        "sub" => {
-            let Some(jwt) = frame.data.as_str() else {
-                return reply(
-                    "sub",
-                    Err(ApiError::bad_request(
-                        "malformed_frame",
-                        "`sub` takes a token as `data`",
-                    )),
-                    scope,
-                );
-            };
-            let start = match frame.since.as_deref().map(str::parse::<MessageId>) {
-                None => StartAt::Live,
-                Some(Ok(id)) => StartAt::After(id),
-                Some(Err(e)) => {
-                    return reply(
-                        "sub",
-                        Err(ApiError::bad_request("invalid_since", e.to_string())),
-                        scope,
-                    )
-                }
-            };
-            let result = match state.verify_token(jwt) {
-                Ok(claims) => scope.add(state, &claims, start).await.map_err(|e| {
-                    ApiError::new(
-                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                        "transport_error",
-                        e.to_string(),
-                    )
-                }),
-                Err(err) => Err(err),
-            };
-            reply("sub", result, scope)
-        }
-        "unsub" => {
-            let topics: Vec<UnsubTopic> = match serde_json::from_value(frame.data) {
-                Ok(topics) => topics,
-                Err(e) => {
-                    return reply(
-                        "unsub",
-                        Err(ApiError::bad_request(
-                            "malformed_frame",
-                            format!("`unsub` takes a list of {{channel, name}}: {e}"),
-                        )),
-                        scope,
-                    )
-                }
-            };
-            for topic in topics {
-                scope.remove(&topic.channel, std::slice::from_ref(&topic.name));
-            }
-            reply("unsub", Ok(()), scope)
-        }
-        other => {
-            state.metrics.rejected("unknown_frame");
-            json!({ "kind": "error", "data": { "ok": false, "code": "unknown_frame", "error": format!("unknown frame kind `{other}`: expected `sub` or `unsub`") } })
-        }
+    let (kind, result) = match frame.kind.as_str() {
+        "sub" => ("sub", sub(state, scope, frame.data, frame.since).await),
+        "unsub" => ("unsub", unsub(scope, frame.data)),
+        other => (
+            "error",
+            Err(ApiError::of(
+                ErrorCode::UnknownFrame,
+                format!("unknown frame kind `{other}`: expected `sub` or `unsub`"),
+            )),
+        ),
+    };
+    match result {
+        Ok(()) => json!({ "kind": kind, "data": { "ok": true, "subscriptions": scope.describe() } }),
+        Err(error) => refused(state, kind, error),
     }
 }
 
-fn reply(kind: &str, result: Result<(), ApiError>, scope: &ConnectionScope) -> Value {
-    match result {
-        Ok(()) => json!({ "kind": kind, "data": { "ok": true, "subscriptions": scope.describe() } }),
-        Err(err) => json!({ "kind": kind, "data": { "ok": false, "code": err.code, "error": err.message } }),
+/// `{"kind": "sub", "data": "<jwt>"[, "since": "<id>"]}`: adds the token's topics.
+async fn sub(
+    state: &GatewayState,
+    scope: &mut ConnectionScope,
+    data: Value,
+    since: Option<String>,
+) -> Result<(), ApiError> {
+    let Some(jwt) = data.as_str() else {
+        return Err(ApiError::of(
+            ErrorCode::MalformedFrame,
+            "`sub` takes a token as `data`",
+        ));
+    };
+    let start = match since.as_deref().map(str::parse::<MessageId>) {
+        None => StartAt::Live,
+        Some(Ok(id)) => StartAt::After(id),
+        Some(Err(e)) => return Err(ApiError::of(ErrorCode::InvalidSince, e.to_string())),
+    };
+    let claims = state.verify_token(jwt)?;
+    scope.add(state, &claims, start).await?;
+    Ok(())
+}
+
+/// `{"kind": "unsub", "data": [{"channel", "name"}]}`: drops those topics.
+fn unsub(scope: &mut ConnectionScope, data: Value) -> Result<(), ApiError> {
+    let topics: Vec<UnsubTopic> = serde_json::from_value(data).map_err(|e| {
+        ApiError::of(
+            ErrorCode::MalformedFrame,
+            format!("`unsub` takes a list of {{channel, name}}: {e}"),
+        )
+    })?;
+    for topic in topics {
+        scope.remove(&topic.channel, std::slice::from_ref(&topic.name));
     }
+    Ok(())
+}
+
+/// The reply to a refused client frame, `{"kind", "data": {"ok": false, "code", "error"}}`,
+/// counted: the one place a WebSocket frame's refusal is counted (it is no HTTP response).
+fn refused(state: &GatewayState, kind: &str, error: ApiError) -> Value {
+    state.metrics.refused(error.refusal());
+    json!({ "kind": kind, "data": { "ok": false, "code": error.code, "error": error.message } })
 }
 
 fn text(value: &Value) -> Message {

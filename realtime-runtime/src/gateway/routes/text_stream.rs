@@ -9,8 +9,9 @@ use futures::StreamExt;
 use realtime_core::TopicSpec;
 use serde_json::{json, Value};
 
-use super::error::ApiError;
-use super::GatewayState;
+use crate::gateway::code::ErrorCode;
+use crate::gateway::error::ApiError;
+use crate::gateway::GatewayState;
 use crate::{PublishError, PublishOptions, RawStreamWriter, StreamLimits};
 
 /// Publishes `body` as a data stream of text chunks on `channel`'s `topic`.
@@ -49,7 +50,7 @@ pub(crate) async fn publish(
             Err(err) => {
                 let reason = format!("the request body broke off: {err}");
                 return Err(stream
-                    .fail(ApiError::bad_request("body_interrupted", reason))
+                    .fail(ApiError::of(ErrorCode::BodyInterrupted, reason))
                     .await);
             }
         };
@@ -74,8 +75,8 @@ pub(crate) async fn publish(
 }
 
 fn not_utf8() -> ApiError {
-    ApiError::bad_request(
-        "invalid_utf8",
+    ApiError::of(
+        ErrorCode::InvalidUtf8,
         "a `text/stream` body must be UTF-8; the stream was aborted where it is not",
     )
 }
@@ -103,7 +104,7 @@ impl TextStream<'_> {
                 self.limits,
             )
             .await
-            .map_err(|err| self.refused(err))?;
+            .map_err(ApiError::from)?;
             self.writer = Some(writer);
         }
         Ok(self.writer.as_mut().expect("opened above"))
@@ -115,7 +116,8 @@ impl TextStream<'_> {
             // Check the first chunk before the stream exists, so a topic that cannot
             // take text is refused without a stream.
             if let Some(spec) = self.spec {
-                spec.check(&data).map_err(|err| self.refused(err.into()))?;
+                spec.check(&data)
+                    .map_err(|err| ApiError::from(PublishError::from(err)))?;
             }
         }
         let written = self.open().await?.write(data).await;
@@ -125,7 +127,7 @@ impl TextStream<'_> {
                 Ok(())
             }
             Err(err) => {
-                let api = self.refused(err);
+                let api = ApiError::from(err);
                 Err(self.fail(api).await)
             }
         }
@@ -135,7 +137,7 @@ impl TextStream<'_> {
         self.open().await?;
         let writer = self.writer.take().expect("opened above");
         let (stream_id, chunks) = (writer.id().to_owned(), writer.chunks());
-        let id = writer.finish().await.map_err(|err| self.refused(err))?;
+        let id = writer.finish().await.map_err(ApiError::from)?;
         let body = json!({ "stream_id": stream_id, "chunks": chunks, "id": id });
         Ok((StatusCode::OK, Json(body)).into_response())
     }
@@ -148,16 +150,6 @@ impl TextStream<'_> {
             }
         }
         error
-    }
-
-    /// The API error of a refused publish, counted.
-    fn refused(&self, err: PublishError) -> ApiError {
-        let api = ApiError::from(err);
-        match api.code {
-            "schema_violation" => self.state.metrics.validation_failure(),
-            code => self.state.metrics.rejected(code),
-        }
-        api
     }
 }
 

@@ -36,7 +36,7 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// Returns the tracker of the connections still open (closed, so it can be waited on).
 /// Every connection shares `router` (a clone is a reference count). Like `axum::serve`,
 /// TCP_NODELAY is left unset, and accept errors never end the loop.
-pub(super) async fn accept_until(
+pub(crate) async fn accept_until(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()>,

@@ -8,7 +8,7 @@
 //! | `GET /.well-known/realtime/asyncapi.json` | the AsyncAPI 3.0 document ([`asyncapi::document`]) |
 //! | `GET /.well-known/realtime/channels.ts` | the TypeScript declarations ([`typescript::declarations`]), as `text/plain` |
 //!
-//! They describe the channels the gateway validates ([`Gateway::registry`](super::Gateway::registry)),
+//! They describe the channels the gateway validates ([`Gateway::registry`](crate::gateway::Gateway::registry)),
 //! the same documents `realtime schema` writes for those channels.
 //!
 //! The routes are public: they take no credentials, whatever the gateway's configuration.
