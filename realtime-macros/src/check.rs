@@ -157,11 +157,19 @@ fn check_reserved_topic_name(cx: &Ctxt, topic: &TopicField) {
 /// #[channel] adds to the message enum.
 fn check_variant_name(cx: &Ctxt, topic: &TopicField) {
     let (field, variant) = (topic.field_name(), topic.variant_name());
-    if syn::parse_str::<syn::Ident>(&variant).is_err() {
+    let rule = "#[channel] names each topic's enum variant after its field in UpperCamelCase (`llm_tokens` becomes `LlmTokens`)";
+    if variant.is_empty() {
         cx.error_spanned_by(
             &topic.ident,
             format_args!(
-                "topic field `{field}` turns into the enum variant `{variant}`, which is not an identifier: #[channel] names each topic's variant in UpperCamelCase (`llm_tokens` becomes `LlmTokens`); rename the field and keep the wire name with #[topic(name = \"{field}\")]"
+                "topic field `{field}` has no letters to make an enum variant of: {rule}; rename the field and keep the wire name with #[topic(name = \"{field}\")]"
+            ),
+        );
+    } else if syn::parse_str::<syn::Ident>(&variant).is_err() {
+        cx.error_spanned_by(
+            &topic.ident,
+            format_args!(
+                "topic field `{field}` would turn into the enum variant `{variant}`, which is not allowed as a variant name: {rule}; rename the field and keep the wire name with #[topic(name = \"{field}\")]"
             ),
         );
     } else if variant == RUN_VARIANT {

@@ -7,10 +7,12 @@ use syn::spanned::Spanned;
 use super::{rt, Channel};
 
 /// Lints a user may deny that the enums' shape cannot help: variants are named after the
-/// user's fields, and a payload may be much larger than a run update.
+/// user's fields, a payload may be much larger than a run update, and a crate that only
+/// publishes on a channel never reads its messages.
 fn enum_allows() -> TokenStream {
     quote! {
         #[allow(
+            dead_code,
             variant_size_differences,
             clippy::enum_variant_names,
             clippy::large_enum_variant,
