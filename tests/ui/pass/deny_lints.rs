@@ -66,6 +66,8 @@ pub struct Announcements {
     posted: Status,
 }
 
+// `unreachable_pub` asks for `pub(crate)` here, nursery's `redundant_pub_crate` for `pub`.
+#[allow(clippy::redundant_pub_crate)]
 mod inner {
     use realtime::channel;
 
