@@ -1,7 +1,8 @@
 //! Channel name patterns such as `pipeline:<run_id>`, and matching names against them.
 //!
 //! A pattern is literal text with placeholders `<param>`. Literal text may hold ASCII
-//! letters, digits and `_ - . : / @ =`; two placeholders are always separated by literal
+//! letters, digits and [`NAME_PUNCTUATION`] (`_ - . : / @ =`), the rule [`is_name_char`]
+//! defines once for the macro and the run time; two placeholders are always separated by literal
 //! text, so that a concrete name splits back into its parameters in one way. The
 //! `#[channel]` macro checks all of this at compile time; this module does the matching
 //! at run time.
@@ -97,6 +98,16 @@ impl ChannelPattern<'static> {
     /// );
     /// assert_eq!(PATTERN, ChannelPattern::parse("pipeline:<run_id>").unwrap());
     /// assert_eq!(PATTERN.match_name("pipeline:abc").unwrap(), ["abc"]);
+    /// ```
+    ///
+    /// Parts that do not spell the source do not compile:
+    ///
+    /// ```compile_fail
+    /// use realtime_core::{ChannelPattern, PatternSegment};
+    /// static PATTERN: ChannelPattern<'static> = ChannelPattern::from_static_parts(
+    ///     "pipeline:<run_id>",
+    ///     &[PatternSegment::Literal("pipeline:"), PatternSegment::Param("run")],
+    /// );
     /// ```
     ///
     /// # Panics
