@@ -50,16 +50,7 @@ pub fn expand_channel_impl(cx: &Channel) -> TokenStream {
         quote!(#ty).to_string().replace(' ', "")
     });
     let description = option_str(cx.def.doc.as_ref());
-    let decode_arms = cx.def.topics.iter().map(|topic| {
-        let (wire, variant, ty) = (&topic.wire_name, topic.variant(), &topic.ty);
-        // Named with the payload's span, so a payload without `Deserialize` is reported on it.
-        let decode = quote_spanned!(ty.span()=> <#ty as DeserializablePayload>::decode);
-        quote! {
-            #wire => #decode(data)
-                .map(#message_enum::#variant)
-                .map_err(|source| #rt::DecodeError::Data { topic: #wire, source }),
-        }
-    });
+    let decode = expand_decode(cx);
     quote! {
         #[automatically_derived]
         impl #rt::Channel for #ident {
@@ -90,19 +81,37 @@ pub fn expand_channel_impl(cx: &Channel) -> TokenStream {
                 #message_enum::as_run(message)
             }
 
-            fn decode(
-                topic: &str,
-                data: &#rt::serde_json::Value,
-            ) -> ::core::result::Result<#message_enum, #rt::DecodeError> {
-                match topic {
-                    #rt::RUN_TOPIC => <#rt::RunUpdate as #rt::serde::Deserialize>::deserialize(data)
-                        .map(#message_enum::Run)
-                        .map_err(|source| #rt::DecodeError::Data { topic: #rt::RUN_TOPIC, source }),
-                    #(#decode_arms)*
-                    other => ::core::result::Result::Err(#rt::DecodeError::UnknownTopic {
-                        topic: #rt::ToOwned::to_owned(other),
-                    }),
-                }
+            #decode
+        }
+    }
+}
+
+/// `Channel::decode`: a message's JSON data into the message enum variant its topic names.
+fn expand_decode(cx: &Channel) -> TokenStream {
+    let (message_enum, rt) = (&cx.message_enum, rt());
+    let decode_arms = cx.def.topics.iter().map(|topic| {
+        let (wire, variant, ty) = (&topic.wire_name, topic.variant(), &topic.ty);
+        // Named with the payload's span, so a payload without `Deserialize` is reported on it.
+        let decode = quote_spanned!(ty.span()=> <#ty as DeserializablePayload>::decode);
+        quote! {
+            #wire => #decode(data)
+                .map(#message_enum::#variant)
+                .map_err(|source| #rt::DecodeError::Data { topic: #wire, source }),
+        }
+    });
+    quote! {
+        fn decode(
+            topic: &str,
+            data: &#rt::serde_json::Value,
+        ) -> ::core::result::Result<#message_enum, #rt::DecodeError> {
+            match topic {
+                #rt::RUN_TOPIC => <#rt::RunUpdate as #rt::serde::Deserialize>::deserialize(data)
+                    .map(#message_enum::Run)
+                    .map_err(|source| #rt::DecodeError::Data { topic: #rt::RUN_TOPIC, source }),
+                #(#decode_arms)*
+                other => ::core::result::Result::Err(#rt::DecodeError::UnknownTopic {
+                    topic: #rt::ToOwned::to_owned(other),
+                }),
             }
         }
     }
