@@ -148,10 +148,11 @@ pub mod __private {
     pub use realtime_core::__inventory as inventory;
     pub use realtime_core::__schema_for as schema_for;
     pub use realtime_core::{
-        Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Payload, RunUpdate, Topic,
-        TopicKey, TopicSpec, RUN_TOPIC,
+        Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, PatternSegment, Payload,
+        RunUpdate, Topic, TopicKey, TopicSpec, RUN_TOPIC,
     };
     pub use realtime_core::{ChannelDescriptor, ChannelRegistration};
+    pub use schemars;
     pub use serde;
     pub use serde_json;
     pub use std::borrow::ToOwned;

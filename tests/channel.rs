@@ -461,3 +461,22 @@ fn every_declared_channel_is_discovered_without_a_list() {
     assert_eq!(steps.param_types, ["String", "u32"]);
     assert!(registry.find("nothing:here").is_none());
 }
+
+#[test]
+fn inherent_from_name_is_the_trait_from_name() {
+    // The inherent method needs no `Channel` import; both run the same implementation.
+    let by_inherent = StepRun::from_name("run:r1/step:2").unwrap();
+    let by_trait = <StepRun as Channel>::from_name("run:r1/step:2").unwrap();
+    assert_eq!(by_inherent.name(), by_trait.name());
+    assert_eq!((by_inherent.run_id.as_str(), by_inherent.step), ("r1", 2));
+    let err = StepRun::from_name("run:r1/step:x").unwrap_err();
+    assert!(matches!(
+        err,
+        ChannelNameError::InvalidParam { param: "step", .. }
+    ));
+    assert!(matches!(
+        Announcements::from_name("announcements!"),
+        Err(ChannelNameError::InvalidCharacters { .. })
+    ));
+    assert!(Announcements::from_name("announcements").is_ok());
+}

@@ -25,7 +25,10 @@ pub enum ChannelNameError {
         reason: String,
     },
     /// The name holds characters that channel names do not allow.
-    #[error("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`")]
+    #[error(
+        "channel name `{name}` holds a character outside A-Z a-z 0-9 and `{}`",
+        crate::NAME_PUNCTUATION
+    )]
     InvalidCharacters {
         /// The name that was given.
         name: String,

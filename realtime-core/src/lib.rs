@@ -38,7 +38,7 @@ pub use error::{ChannelNameError, DecodeError};
 pub use inventory as __inventory;
 pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
-pub use pattern::{is_valid_channel_name, ChannelPattern, PatternSegment};
+pub use pattern::{is_name_char, is_valid_channel_name, ChannelPattern, PatternSegment, NAME_PUNCTUATION};
 pub use registry::{ChannelDescriptor, ChannelRegistration, ChannelRegistry};
 pub use run::{RunStatus, RunUpdate, RUN_TOPIC};
 #[doc(hidden)]

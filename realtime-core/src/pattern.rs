@@ -1,16 +1,48 @@
 //! Channel name patterns such as `pipeline:<run_id>`, and matching names against them.
 //!
 //! A pattern is literal text with placeholders `<param>`. Literal text may hold ASCII
-//! letters, digits and `_ - . : / @ =`; two placeholders are always separated by literal
+//! letters, digits and [`NAME_PUNCTUATION`] (`_ - . : / @ =`), the rule [`is_name_char`]
+//! defines once for the macro and the run time; two placeholders are always separated by literal
 //! text, so that a concrete name splits back into its parameters in one way. The
 //! `#[channel]` macro checks all of this at compile time; this module does the matching
 //! at run time.
 
+use std::borrow::Cow;
+
 use crate::ChannelNameError;
 
-/// Whether `c` may appear in a channel name.
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/' | '@' | '=')
+/// The characters other than ASCII letters and digits that a channel name may hold.
+///
+/// With [`is_name_char`] this is the one definition of the rule: the `#[channel]` macro
+/// checks name patterns with it at compile time, and [`is_valid_channel_name`] checks
+/// concrete names with it at run time.
+///
+/// ```
+/// assert_eq!(realtime_core::NAME_PUNCTUATION, "_-.:/@=");
+/// ```
+pub const NAME_PUNCTUATION: &str = "_-.:/@=";
+
+/// Whether `c` may appear in a channel name: an ASCII letter or digit, or one of
+/// [`NAME_PUNCTUATION`].
+///
+/// ```
+/// use realtime_core::is_name_char;
+/// assert!(is_name_char('a') && is_name_char('7') && is_name_char(':'));
+/// assert!(!is_name_char(' ') && !is_name_char('<') && !is_name_char('é'));
+/// ```
+pub const fn is_name_char(c: char) -> bool {
+    if c.is_ascii_alphanumeric() {
+        return true;
+    }
+    let punctuation = NAME_PUNCTUATION.as_bytes();
+    let mut i = 0;
+    while i < punctuation.len() {
+        if c as u32 == punctuation[i] as u32 {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether a concrete channel name is non-empty and holds only allowed characters.
@@ -46,7 +78,104 @@ pub enum PatternSegment<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelPattern<'a> {
     source: &'a str,
-    segments: Vec<PatternSegment<'a>>,
+    /// Borrowed when built by [`ChannelPattern::from_static_parts`], owned when parsed.
+    segments: Cow<'a, [PatternSegment<'a>]>,
+}
+
+impl ChannelPattern<'static> {
+    /// A pattern from its source and its already parsed segments, in a `const` or `static`.
+    ///
+    /// This is how `#[channel]` emits the pattern it parsed at compile time, so that
+    /// `from_name` never parses it again. The parts are checked as [`parse`](Self::parse)
+    /// checks a source, and must spell `source` exactly; in a `const` or `static` a
+    /// mistake is a compile error.
+    ///
+    /// ```
+    /// use realtime_core::{ChannelPattern, PatternSegment};
+    /// static PATTERN: ChannelPattern<'static> = ChannelPattern::from_static_parts(
+    ///     "pipeline:<run_id>",
+    ///     &[PatternSegment::Literal("pipeline:"), PatternSegment::Param("run_id")],
+    /// );
+    /// assert_eq!(PATTERN, ChannelPattern::parse("pipeline:<run_id>").unwrap());
+    /// assert_eq!(PATTERN.match_name("pipeline:abc").unwrap(), ["abc"]);
+    /// ```
+    ///
+    /// Parts that do not spell the source do not compile:
+    ///
+    /// ```compile_fail
+    /// use realtime_core::{ChannelPattern, PatternSegment};
+    /// static PATTERN: ChannelPattern<'static> = ChannelPattern::from_static_parts(
+    ///     "pipeline:<run_id>",
+    ///     &[PatternSegment::Literal("pipeline:"), PatternSegment::Param("run")],
+    /// );
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the segments are malformed (empty, two placeholders side by side, a character
+    /// not allowed in a name) or do not spell `source`.
+    pub const fn from_static_parts(
+        source: &'static str,
+        segments: &'static [PatternSegment<'static>],
+    ) -> Self {
+        assert!(
+            parts_spell_source(source.as_bytes(), segments),
+            "the segments of a channel pattern are malformed or do not spell its source"
+        );
+        ChannelPattern {
+            source,
+            segments: Cow::Borrowed(segments),
+        }
+    }
+}
+
+/// Whether `segments` are well formed and, written out, are exactly `source`.
+const fn parts_spell_source(source: &[u8], segments: &[PatternSegment<'_>]) -> bool {
+    if segments.is_empty() {
+        return false;
+    }
+    let mut pos = 0;
+    let mut i = 0;
+    while i < segments.len() {
+        let (text, is_param) = match segments[i] {
+            PatternSegment::Literal(text) => (text.as_bytes(), false),
+            PatternSegment::Param(name) => (name.as_bytes(), true),
+        };
+        if text.is_empty() {
+            return false;
+        }
+        if is_param {
+            if i > 0 && matches!(segments[i - 1], PatternSegment::Param(_)) {
+                return false;
+            }
+            if pos >= source.len() || source[pos] != b'<' {
+                return false;
+            }
+            pos += 1;
+        }
+        let mut j = 0;
+        while j < text.len() {
+            let byte = text[j];
+            let allowed = if is_param {
+                byte != b'<' && byte != b'>'
+            } else {
+                byte.is_ascii() && is_name_char(byte as char)
+            };
+            if !allowed || pos >= source.len() || source[pos] != byte {
+                return false;
+            }
+            pos += 1;
+            j += 1;
+        }
+        if is_param {
+            if pos >= source.len() || source[pos] != b'>' {
+                return false;
+            }
+            pos += 1;
+        }
+        i += 1;
+    }
+    pos == source.len()
 }
 
 impl<'a> ChannelPattern<'a> {
@@ -77,7 +206,10 @@ impl<'a> ChannelPattern<'a> {
         if segments.is_empty() {
             return None;
         }
-        Some(ChannelPattern { source, segments })
+        Some(ChannelPattern {
+            source,
+            segments: Cow::Owned(segments),
+        })
     }
 
     /// The pattern as written.
@@ -168,6 +300,54 @@ mod tests {
             p.match_name("pipeline:a b"),
             Err(ChannelNameError::InvalidCharacters { .. })
         ));
+    }
+
+    #[test]
+    fn static_parts_equal_the_parsed_pattern() {
+        const PATTERN: ChannelPattern<'static> = ChannelPattern::from_static_parts(
+            "run:<run_id>/step:<step>",
+            &[
+                PatternSegment::Literal("run:"),
+                PatternSegment::Param("run_id"),
+                PatternSegment::Literal("/step:"),
+                PatternSegment::Param("step"),
+            ],
+        );
+        assert_eq!(
+            PATTERN,
+            ChannelPattern::parse("run:<run_id>/step:<step>").unwrap()
+        );
+        assert_eq!(PATTERN.match_name("run:a/step:b").unwrap(), ["a", "b"]);
+    }
+
+    #[test]
+    fn static_parts_must_spell_the_source() {
+        use PatternSegment::{Literal, Param};
+        let cases: [(&str, &[PatternSegment<'static>]); 6] = [
+            ("", &[]),
+            ("a:<b>", &[Literal("a:"), Param("c")]),
+            ("a:<b>", &[Literal("a:")]),
+            ("<a><b>", &[Param("a"), Param("b")]),
+            ("a b", &[Literal("a b")]),
+            ("a<>", &[Literal("a"), Param("")]),
+        ];
+        for (source, segments) in cases {
+            assert!(
+                !parts_spell_source(source.as_bytes(), segments),
+                "{source} accepted"
+            );
+        }
+        assert!(parts_spell_source(b"a:<b>", &[Literal("a:"), Param("b")]));
+    }
+
+    #[test]
+    fn name_chars_are_ascii_letters_digits_and_the_punctuation() {
+        for c in NAME_PUNCTUATION.chars().chain(['a', 'Z', '0']) {
+            assert!(is_name_char(c), "{c:?}");
+        }
+        for c in [' ', '<', '>', '#', '\u{e9}', '\0'] {
+            assert!(!is_name_char(c), "{c:?}");
+        }
     }
 
     #[test]

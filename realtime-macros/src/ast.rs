@@ -3,7 +3,6 @@
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Token, Type, Visibility};
 
-use crate::ctxt::Ctxt;
 use crate::template::Template;
 
 /// A `#[channel]` struct, parsed.
@@ -24,8 +23,6 @@ pub struct ChannelDef {
     pub topics: Vec<TopicField>,
     /// Whether the item was a struct with named fields.
     pub named_fields: bool,
-    /// Errors found so far; checking adds to them.
-    pub errors: Ctxt,
 }
 
 /// A parameter of the channel name.
@@ -53,11 +50,16 @@ pub struct TopicField {
 }
 
 impl TopicField {
-    /// The variant name in the generated enums: `llm_tokens` becomes `LlmTokens`.
-    pub fn variant(&self) -> Ident {
+    /// The field's name without a leading `r#`.
+    pub fn field_name(&self) -> String {
         let name = self.ident.to_string();
-        let name = name.trim_start_matches("r#");
-        let camel: String = name
+        name.strip_prefix("r#").unwrap_or(&name).to_owned()
+    }
+
+    /// The variant name in the generated enums, as text: `llm_tokens` becomes `LlmTokens`.
+    /// It may not be an identifier (`__`, `_1`, `self_`); `check` refuses those.
+    pub fn variant_name(&self) -> String {
+        self.field_name()
             .split('_')
             .filter(|part| !part.is_empty())
             .map(|part| {
@@ -69,7 +71,12 @@ impl TopicField {
                     .chain(chars)
                     .collect::<String>()
             })
-            .collect();
-        Ident::new(&camel, self.ident.span())
+            .collect()
+    }
+
+    /// The variant name in the generated enums, spanned on the field. Only for a checked
+    /// definition, whose variant names are identifiers.
+    pub fn variant(&self) -> Ident {
+        Ident::new(&self.variant_name(), self.ident.span())
     }
 }

@@ -37,7 +37,7 @@ pub fn parse_channel_args(args: TokenStream, cx: &Ctxt) -> ChannelArgs {
         }
     });
     if let Err(err) = syn::parse::Parser::parse2(parser, args) {
-        cx.push(err);
+        cx.syn_error(err);
     }
     out
 }
@@ -64,7 +64,7 @@ pub fn parse_topic_attr(attr: &Attribute, out: &mut TopicArgs, cx: &Ctxt) {
         }
     });
     if let Err(err) = result {
-        cx.push(err);
+        cx.syn_error(err);
     }
 }
 

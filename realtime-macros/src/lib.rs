@@ -20,6 +20,8 @@ mod template;
 
 use proc_macro::TokenStream;
 
+use crate::ctxt::Ctxt;
+
 /// Declares a typed realtime channel on a struct.
 ///
 /// ```ignore
@@ -34,14 +36,28 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// Fields without `#[topic]` are the parameters of the name, and stay as the struct's
-/// fields. The macro generates `new`, `name`, one accessor per topic, the enums
+/// fields. The macro generates `new`, `name`, `from_name`, one accessor per topic, the enums
 /// `PipelineTopic` and `PipelineMessage`, and implementations of `realtime::Channel`,
-/// `Display`, `FromStr` and `Debug`. See the `realtime` crate for the full description.
+/// `Display`, `FromStr` and `Debug`. `from_name` is also an inherent method, so it needs no
+/// import of the trait. See the `realtime` crate for the full description.
 #[proc_macro_attribute]
 pub fn channel(args: TokenStream, input: TokenStream) -> TokenStream {
-    parse::parse(args.into(), input.into())
-        .and_then(check::check)
-        .map(expand::expand)
+    expand_channel(args.into(), input.into())
         .unwrap_or_else(|err| err.to_compile_error())
         .into()
+}
+
+/// Parse, check, expand: every error found by the first two stages is reported together.
+fn expand_channel(
+    args: proc_macro2::TokenStream,
+    input: proc_macro2::TokenStream,
+) -> syn::Result<proc_macro2::TokenStream> {
+    let cx = Ctxt::new();
+    let def = parse::parse(&cx, args, input);
+    if let Some(def) = &def {
+        check::check(&cx, def);
+    }
+    cx.check()?;
+    let def = def.expect("parse reports why it returns no definition");
+    Ok(expand::expand(&def))
 }

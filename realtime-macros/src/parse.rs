@@ -9,20 +9,18 @@ use crate::attr::{parse_channel_args, parse_topic_attr, TopicArgs};
 use crate::ctxt::Ctxt;
 use crate::template::parse_template;
 
-/// Parses `#[channel(args)] input`. Fails at once only when the item is not a struct with
-/// named fields; every other mistake is collected in `ChannelDef::errors`.
-pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
-    let cx = Ctxt::default();
-    let channel_args = parse_channel_args(args, &cx);
+/// Parses `#[channel(args)] input`, collecting every mistake in `cx`. Returns `None` only
+/// when the item is not even a struct, enum or union (and says so in `cx`).
+pub fn parse(cx: &Ctxt, args: TokenStream, input: TokenStream) -> Option<ChannelDef> {
+    let channel_args = parse_channel_args(args, cx);
     let input: DeriveInput = match syn::parse2(input) {
         Ok(input) => input,
         Err(err) => {
-            cx.push(syn::Error::new(
+            cx.error_at(
                 err.span(),
                 "#[channel] goes on a struct with named fields, e.g. `struct Pipeline { run_id: String, #[topic] status: Status }`",
-            ));
-            cx.finish()?;
-            unreachable!("an error was pushed");
+            );
+            return None;
         }
     };
 
@@ -64,7 +62,7 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
     }
 
     let template = match &channel_args.name {
-        Some(lit) => Some(parse_template(lit, &cx)),
+        Some(lit) => Some(parse_template(lit, cx)),
         None => {
             cx.error_at(
                 Span::call_site(),
@@ -100,7 +98,7 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
                     "duplicate #[topic] attribute: give the keys in one #[topic(...)]",
                 );
             }
-            parse_topic_attr(attr, &mut args, &cx);
+            parse_topic_attr(attr, &mut args, cx);
         }
         let doc = doc_text(&field.attrs);
         let attrs = field
@@ -131,7 +129,7 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
         Data::Struct(data) => data.struct_token,
         Data::Enum(_) | Data::Union(_) => Token![struct](input.ident.span()),
     };
-    Ok(ChannelDef {
+    Some(ChannelDef {
         attrs: input.attrs.clone(),
         vis: input.vis.clone(),
         struct_token,
@@ -141,7 +139,6 @@ pub fn parse(args: TokenStream, input: TokenStream) -> syn::Result<ChannelDef> {
         params,
         topics,
         named_fields: fields.is_some(),
-        errors: cx,
     })
 }
 

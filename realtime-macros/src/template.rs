@@ -5,11 +5,9 @@ use syn::LitStr;
 
 use crate::ctxt::Ctxt;
 
-/// Characters allowed in the literal text of a channel name (the same set as
-/// `realtime_core::is_valid_channel_name`).
-pub fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/' | '@' | '=')
-}
+// The rule for the literal text of a name is realtime-core's, the one its run-time
+// matching uses.
+use realtime_core::{is_name_char, NAME_PUNCTUATION};
 
 /// A parsed name pattern.
 pub struct Template {
@@ -119,8 +117,9 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
                 cx.error_at(
                     spans.range(pos, pos + c.len_utf8()),
                     format_args!(
-                        "character {c:?} {} is not allowed in a channel name: use ASCII letters, digits and `_ - . : / @ =`",
-                        place(&value, pos)
+                        "character {c:?} {} is not allowed in a channel name: use ASCII letters, digits and `{}`",
+                        place(&value, pos),
+                        punctuation_list()
                     ),
                 );
                 pos += c.len_utf8();
@@ -135,6 +134,12 @@ pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
         segments,
         has_malformed_placeholder,
     }
+}
+
+/// The punctuation a name allows, spaced for reading: `_ - . : / @ =`.
+fn punctuation_list() -> String {
+    let chars: Vec<String> = NAME_PUNCTUATION.chars().map(String::from).collect();
+    chars.join(" ")
 }
 
 /// Where a character is, in words, for when the span cannot point at it.
