@@ -11,51 +11,7 @@ use std::borrow::Cow;
 
 use crate::ChannelNameError;
 
-/// The characters other than ASCII letters and digits that a channel name may hold.
-///
-/// With [`is_name_char`] this is the one definition of the rule: the `#[channel]` macro
-/// checks name patterns with it at compile time, and [`is_valid_channel_name`] checks
-/// concrete names with it at run time.
-///
-/// ```
-/// assert_eq!(realtime_core::NAME_PUNCTUATION, "_-.:/@=");
-/// ```
-pub const NAME_PUNCTUATION: &str = "_-.:/@=";
-
-/// Whether `c` may appear in a channel name: an ASCII letter or digit, or one of
-/// [`NAME_PUNCTUATION`].
-///
-/// ```
-/// use realtime_core::is_name_char;
-/// assert!(is_name_char('a') && is_name_char('7') && is_name_char(':'));
-/// assert!(!is_name_char(' ') && !is_name_char('<') && !is_name_char('é'));
-/// ```
-pub const fn is_name_char(c: char) -> bool {
-    if c.is_ascii_alphanumeric() {
-        return true;
-    }
-    let punctuation = NAME_PUNCTUATION.as_bytes();
-    let mut i = 0;
-    while i < punctuation.len() {
-        if c as u32 == punctuation[i] as u32 {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-/// Whether a concrete channel name is non-empty and holds only allowed characters.
-///
-/// ```
-/// use realtime_core::is_valid_channel_name;
-/// assert!(is_valid_channel_name("pipeline:abc-123"));
-/// assert!(!is_valid_channel_name("pipeline abc"));
-/// assert!(!is_valid_channel_name(""));
-/// ```
-pub fn is_valid_channel_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(is_name_char)
-}
+pub use realtime_names::{is_name_char, is_valid_channel_name, NAME_PUNCTUATION};
 
 /// One piece of a [`ChannelPattern`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::ctxt::Ctxt;
 
 // The rule for the literal text of a name is realtime-core's, the one its run-time
 // matching uses.
-use realtime_core::{is_name_char, NAME_PUNCTUATION};
+use realtime_names::{is_name_char, NAME_PUNCTUATION};
 
 /// A parsed name pattern.
 pub struct Template {

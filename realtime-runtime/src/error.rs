@@ -48,7 +48,10 @@ pub enum PublishError {
     },
     /// The concrete channel name holds characters channel names do not allow (a parameter
     /// whose text has a space, say).
-    #[error("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`")]
+    #[error(
+        "channel name `{name}` holds a character outside A-Z a-z 0-9 and `{}`",
+        realtime_core::NAME_PUNCTUATION
+    )]
     InvalidChannelName {
         /// The name at fault.
         name: String,
@@ -79,7 +82,10 @@ pub enum SubscribeError {
     /// The concrete channel name holds characters channel names do not allow (a parameter
     /// whose text has a space, say): nothing can ever be published to it, so subscribing
     /// is refused as publishing is ([`PublishError::InvalidChannelName`]).
-    #[error("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`")]
+    #[error(
+        "channel name `{name}` holds a character outside A-Z a-z 0-9 and `{}`",
+        realtime_core::NAME_PUNCTUATION
+    )]
     InvalidChannelName {
         /// The name at fault.
         name: String,

@@ -130,7 +130,10 @@ impl From<PublishError> for ApiError {
             }
             PublishError::InvalidChannelName { name } => Self::of(
                 ErrorCode::InvalidChannelName,
-                format!("channel name `{name}` holds a character outside A-Z a-z 0-9 and `_-.:/@=`"),
+                format!(
+                    "channel name `{name}` holds a character outside A-Z a-z 0-9 and `{}`",
+                    realtime_core::NAME_PUNCTUATION
+                ),
             ),
             PublishError::InvalidIdempotencyKey { reason } => Self::of(
                 ErrorCode::InvalidIdempotencyKey,

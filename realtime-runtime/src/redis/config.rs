@@ -166,7 +166,8 @@ impl RedisTransportBuilder {
 
 /// The names of a channel's Redis key and pub/sub channel.
 ///
-/// Channel names hold only `A-Za-z0-9_-.:/@=`, so they are used as they are.
+/// Channel names hold only ASCII letters, digits and
+/// [`NAME_PUNCTUATION`](realtime_core::NAME_PUNCTUATION), so they are used as they are.
 #[derive(Debug, Clone)]
 pub(super) struct Keys {
     prefix: String,
