@@ -177,7 +177,7 @@ export interface SubscribeOptions<Topics extends TopicMap, T extends TopicName<T
   /** Callback form: every item is given to this function as it arrives, and the
    * subscription is not iterable. */
   onItem?: (item: Item<Topics, T>) => void;
-  /** How long connecting may take (the token function included). Default 10 s. */
+  /** How long opening a connection may take (after the token is given). Default 10 s. */
   connectTimeoutMs?: number;
   /** SSE only: an open stream that receives nothing (the gateway sends a keepalive every
    * 15 s by default) for this long is reconnected. Default 45 s; 0 turns it off. */
