@@ -38,101 +38,140 @@ impl Template {
 /// Parses the pattern, reporting every malformed piece; the result holds what parsed.
 pub fn parse_template(lit: &LitStr, cx: &Ctxt) -> Template {
     let value = lit.value();
-    let spans = SubSpans::new(lit, &value);
-    let mut segments = Vec::new();
-    let mut has_malformed_placeholder = false;
     if value.is_empty() {
         cx.error_spanned_by(
             lit,
             "the channel name is empty: write e.g. `name = \"pipeline:<run_id>\"`",
         );
     }
-    let mut literal = String::new();
+    let mut parser = TemplateParser {
+        cx,
+        value: &value,
+        spans: SubSpans::new(lit, &value),
+        segments: Vec::new(),
+        literal: String::new(),
+        has_malformed_placeholder: false,
+    };
     let mut pos = 0;
     while pos < value.len() {
         let c = value[pos..].chars().next().expect("pos is on a char boundary");
-        match c {
-            '<' => {
-                let Some(len) = value[pos + 1..].find('>') else {
-                    has_malformed_placeholder = true;
-                    let open = &value[pos..];
-                    let example = match syn::parse_str::<syn::Ident>(&open[1..]) {
-                        Ok(_) => format!("{open}>"),
-                        Err(_) => "<run_id>".to_owned(),
-                    };
-                    cx.error_at(
-                        spans.range(pos, value.len()),
-                        format_args!("unclosed placeholder `{open}` in the channel name: close it with `>`, e.g. `{example}`"),
-                    );
-                    break;
-                };
-                let name = &value[pos + 1..pos + 1 + len];
-                let span = spans.range(pos, pos + len + 2);
-                if !literal.is_empty() {
-                    segments.push(Segment::Literal(std::mem::take(&mut literal)));
-                }
-                if name.is_empty() {
-                    has_malformed_placeholder = true;
-                    cx.error_at(
-                        span,
-                        "empty placeholder `<>`: name the parameter, e.g. `<run_id>`",
-                    );
-                } else if syn::parse_str::<syn::Ident>(name).is_err() || name.contains('<') {
-                    has_malformed_placeholder = true;
-                    cx.error_at(
-                        span,
-                        format_args!("placeholder `<{name}>` is not a field name: write a Rust identifier such as `<run_id>`"),
-                    );
-                } else {
-                    if let Some(Segment::Param { name: prev, .. }) = segments.last() {
-                        cx.error_at(
-                            span,
-                            format_args!(
-                                "placeholders `<{prev}>` and `<{name}>` must be separated by literal text, e.g. `<{prev}>:<{name}>`, so that a name can be split back into its parameters"
-                            ),
-                        );
-                    }
-                    segments.push(Segment::Param {
-                        name: name.to_owned(),
-                        span,
-                    });
-                }
-                pos += len + 2;
-            }
-            '>' => {
-                cx.error_at(
-                    spans.range(pos, pos + 1),
-                    format_args!(
-                        "unexpected `>` {} in the channel name: placeholders are written `<param>`",
-                        place(&value, pos)
-                    ),
-                );
-                pos += 1;
-            }
+        pos = match c {
+            '<' => match parser.placeholder(pos) {
+                Some(next) => next,
+                None => break,
+            },
+            '>' => parser.stray_close(pos),
             c if is_name_char(c) => {
-                literal.push(c);
-                pos += c.len_utf8();
+                parser.literal.push(c);
+                pos + c.len_utf8()
             }
-            c => {
-                cx.error_at(
-                    spans.range(pos, pos + c.len_utf8()),
-                    format_args!(
-                        "character {c:?} {} is not allowed in a channel name: use ASCII letters, digits and `{}`",
-                        place(&value, pos),
-                        punctuation_list()
-                    ),
-                );
-                pos += c.len_utf8();
-            }
-        }
+            c => parser.bad_char(pos, c),
+        };
     }
-    if !literal.is_empty() {
-        segments.push(Segment::Literal(literal));
-    }
+    parser.end_literal();
     Template {
         lit: lit.clone(),
-        segments,
-        has_malformed_placeholder,
+        segments: parser.segments,
+        has_malformed_placeholder: parser.has_malformed_placeholder,
+    }
+}
+
+/// The state of [`parse_template`]: what parsed so far, and where to report.
+struct TemplateParser<'a> {
+    cx: &'a Ctxt,
+    value: &'a str,
+    spans: SubSpans,
+    segments: Vec<Segment>,
+    /// Literal text read since the last placeholder.
+    literal: String,
+    has_malformed_placeholder: bool,
+}
+
+impl TemplateParser<'_> {
+    /// Ends the literal text read so far as a segment.
+    fn end_literal(&mut self) {
+        if !self.literal.is_empty() {
+            self.segments
+                .push(Segment::Literal(std::mem::take(&mut self.literal)));
+        }
+    }
+
+    /// The placeholder starting with the `<` at `pos`: the position after it, or `None`
+    /// when it is never closed (nothing after it can be read).
+    fn placeholder(&mut self, pos: usize) -> Option<usize> {
+        let value = self.value;
+        let Some(len) = value[pos + 1..].find('>') else {
+            self.has_malformed_placeholder = true;
+            let open = &value[pos..];
+            let example = match syn::parse_str::<syn::Ident>(&open[1..]) {
+                Ok(_) => format!("{open}>"),
+                Err(_) => "<run_id>".to_owned(),
+            };
+            self.cx.error_at(
+                self.spans.range(pos, value.len()),
+                format_args!(
+                    "unclosed placeholder `{open}` in the channel name: close it with `>`, e.g. `{example}`"
+                ),
+            );
+            return None;
+        };
+        let name = &value[pos + 1..pos + 1 + len];
+        let span = self.spans.range(pos, pos + len + 2);
+        self.end_literal();
+        if name.is_empty() {
+            self.has_malformed_placeholder = true;
+            self.cx.error_at(
+                span,
+                "empty placeholder `<>`: name the parameter, e.g. `<run_id>`",
+            );
+        } else if syn::parse_str::<syn::Ident>(name).is_err() || name.contains('<') {
+            self.has_malformed_placeholder = true;
+            self.cx.error_at(
+                span,
+                format_args!(
+                    "placeholder `<{name}>` is not a field name: write a Rust identifier such as `<run_id>`"
+                ),
+            );
+        } else {
+            if let Some(Segment::Param { name: prev, .. }) = self.segments.last() {
+                self.cx.error_at(
+                    span,
+                    format_args!(
+                        "placeholders `<{prev}>` and `<{name}>` must be separated by literal text, e.g. `<{prev}>:<{name}>`, so that a name can be split back into its parameters"
+                    ),
+                );
+            }
+            self.segments.push(Segment::Param {
+                name: name.to_owned(),
+                span,
+            });
+        }
+        Some(pos + len + 2)
+    }
+
+    /// A `>` with no placeholder open, at `pos`; the position after it.
+    fn stray_close(&mut self, pos: usize) -> usize {
+        self.cx.error_at(
+            self.spans.range(pos, pos + 1),
+            format_args!(
+                "unexpected `>` {} in the channel name: placeholders are written `<param>`",
+                place(self.value, pos)
+            ),
+        );
+        pos + 1
+    }
+
+    /// A character no name may hold, `c` at `pos`; the position after it.
+    fn bad_char(&mut self, pos: usize, c: char) -> usize {
+        self.cx.error_at(
+            self.spans.range(pos, pos + c.len_utf8()),
+            format_args!(
+                "character {c:?} {} is not allowed in a channel name: use ASCII letters, digits and `{}`",
+                place(self.value, pos),
+                punctuation_list()
+            ),
+        );
+        pos + c.len_utf8()
     }
 }
 
