@@ -18,8 +18,11 @@
 //! and by the periodic sweep, and a transport at its maximum forgets the key closest to
 //! expiring (with a warning) to remember a new one.
 
+mod builder;
 mod idempotency;
 mod ids;
+
+pub use builder::MemoryTransportBuilder;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,11 +108,7 @@ impl MemoryTransport {
 
     /// A builder to set the buffer and history limits.
     pub fn builder() -> MemoryTransportBuilder {
-        MemoryTransportBuilder {
-            capacity: DEFAULT_CAPACITY,
-            limits: HistoryLimits::default(),
-            max_keys: DEFAULT_MAX_IDEMPOTENCY_KEYS,
-        }
+        MemoryTransportBuilder::default()
     }
 
     /// How many channels are held (with subscribers, or with history).
@@ -126,56 +125,6 @@ impl MemoryTransport {
     /// and not been dropped yet).
     pub fn idempotency_key_count(&self) -> usize {
         self.inner.keys.lock().expect("lock poisoned").len()
-    }
-}
-
-/// Builds a [`MemoryTransport`].
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct MemoryTransportBuilder {
-    capacity: usize,
-    limits: HistoryLimits,
-    max_keys: usize,
-}
-
-impl MemoryTransportBuilder {
-    /// Messages a subscriber may fall behind by before it recovers from history
-    /// (default 1,024; at least 1).
-    pub fn capacity(mut self, capacity: usize) -> Self {
-        self.capacity = capacity.max(1);
-        self
-    }
-
-    /// How much history each channel keeps (default 1,000 messages, 5 minutes).
-    pub fn history(mut self, limits: HistoryLimits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// The most idempotency keys ([`Transport::publish_once`]) remembered at once, on all
-    /// channels together (default 100,000; at least 1). Each costs about the length of
-    /// its key and channel name plus 150 bytes. Expired keys are dropped first; a
-    /// transport at its maximum forgets the key closest to expiring to remember a new one
-    /// (so a retry with that key could publish again), and logs a warning.
-    pub fn max_idempotency_keys(mut self, max: usize) -> Self {
-        self.max_keys = max.max(1);
-        self
-    }
-
-    /// The transport.
-    pub fn build(self) -> MemoryTransport {
-        let now = now_ms();
-        MemoryTransport {
-            inner: Arc::new(Inner {
-                capacity: self.capacity,
-                limits: self.limits,
-                started_ms: now,
-                next_sweep_ms: AtomicU64::new(now + sweep_interval_ms(&self.limits)),
-                channels: RwLock::default(),
-                ids: IdGenerator::default(),
-                keys: Mutex::new(IdempotencyKeys::new(self.max_keys)),
-            }),
-        }
     }
 }
 
@@ -465,77 +414,4 @@ fn sweep_interval_ms(limits: &HistoryLimits) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn delivery(channel: &str) -> Delivery {
-        Delivery::new(realtime_core::Envelope::new(
-            channel,
-            "status",
-            serde_json::json!({}),
-        ))
-    }
-
-    fn publish_once(transport: &MemoryTransport, channel: &str, key: &str, ttl: Duration) -> Published {
-        futures::executor::block_on(transport.publish_once(delivery(channel), key, ttl)).unwrap()
-    }
-
-    #[test]
-    fn keys_are_remembered_per_channel_until_they_expire() {
-        let transport = MemoryTransport::new();
-        let hour = Duration::from_secs(3600);
-        let first = publish_once(&transport, "a", "k", hour);
-        assert!(!first.duplicate);
-        assert_eq!(
-            publish_once(&transport, "a", "k", hour),
-            Published::duplicate_of(first.id)
-        );
-        assert!(
-            !publish_once(&transport, "b", "k", hour).duplicate,
-            "another channel"
-        );
-        assert_eq!(transport.idempotency_key_count(), 2);
-
-        let short = publish_once(&transport, "a", "short", Duration::from_millis(1));
-        std::thread::sleep(Duration::from_millis(5));
-        let again = publish_once(&transport, "a", "short", hour);
-        assert!(
-            !again.duplicate && again.id > short.id,
-            "an expired key publishes again"
-        );
-        assert_eq!(
-            transport.idempotency_key_count(),
-            3,
-            "the expired entry was replaced"
-        );
-    }
-
-    #[test]
-    fn keys_outlive_their_channel_and_are_bounded() {
-        let transport = MemoryTransport::builder().max_idempotency_keys(3).build();
-        let hour = Duration::from_secs(3600);
-        for i in 0..5 {
-            publish_once(&transport, "a", &format!("k{i}"), hour + Duration::from_secs(i));
-        }
-        assert_eq!(transport.idempotency_key_count(), 3, "bounded");
-        // The keys closest to expiring were forgotten first: k0 and k1.
-        assert!(!publish_once(&transport, "a", "k0", hour).duplicate);
-        assert!(publish_once(&transport, "a", "k4", hour).duplicate);
-
-        // Expired keys are dropped by the sweep; a channel is freed without its keys.
-        let transport = MemoryTransport::new();
-        let kept = publish_once(&transport, "c", "k", hour);
-        publish_once(&transport, "c", "gone", Duration::from_millis(1));
-        transport.inner.sweep(now_ms() + 10 * 60 * 1000);
-        assert_eq!(transport.channel_count(), 0, "the channel's history aged out");
-        assert_eq!(
-            transport.idempotency_key_count(),
-            1,
-            "only the expired key was dropped"
-        );
-        assert_eq!(
-            publish_once(&transport, "c", "k", hour),
-            Published::duplicate_of(kept.id)
-        );
-    }
-}
+mod tests;
