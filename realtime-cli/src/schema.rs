@@ -142,7 +142,9 @@ impl ValueEnum for FormatArg {
             ExportFormat::JsonSchema => "JSON Schema 2020-12: a bundle, and a document per channel",
             ExportFormat::AsyncApi => "AsyncAPI 3.0",
             ExportFormat::TypeScript => "TypeScript declarations",
-            ExportFormat::Client => "TypeScript declarations and typed subscriptions with @realtime-rs/client",
+            ExportFormat::Client => {
+                "TypeScript declarations and typed subscriptions with @realtime-rs/client"
+            }
         };
         Some(PossibleValue::new(self.0.name()).help(help))
     }

@@ -79,11 +79,7 @@ pub fn bindings(registry: &ChannelRegistry, options: &ClientOptions) -> String {
         let lower = lower_camel(ident);
         let (_, _, params) = name_builder(c);
         let params_type = params.strip_prefix("params: ");
-        let _ = write!(
-            out,
-            "\n// Subscriptions to `{ident}` (`{}`).\n\n",
-            c.pattern
-        );
+        let _ = write!(out, "\n// Subscriptions to `{ident}` (`{}`).\n\n", c.pattern);
         let (channel_arg, channel_doc, channel_expr) = match params_type {
             Some(fields) => {
                 let _ = writeln!(
@@ -107,7 +103,10 @@ pub fn bindings(registry: &ChannelRegistry, options: &ClientOptions) -> String {
             out,
             "/** Validators of `{ident}`'s payloads, by topic; a topic without one is not checked. */"
         );
-        let _ = writeln!(out, "export type {ident}Validators = TopicValidators<{ident}Topic>;");
+        let _ = writeln!(
+            out,
+            "export type {ident}Validators = TopicValidators<{ident}Topic>;"
+        );
         let _ = writeln!(
             out,
             "/** The options of `subscribe{ident}`: the client's, without `channel`, and optional `validate`. */"
