@@ -2,15 +2,17 @@
 //! TypeScript, to stdout or to files.
 //!
 //! Without `--out`, the one `--format` given is printed: the JSON Schema bundle
-//! (`jsonschema`), the AsyncAPI document (`asyncapi`) or the TypeScript declarations
-//! (`typescript`). With `--out DIR`, the directory is created and every format given (all
-//! three when none is) is written to it, and the paths written are printed:
+//! (`jsonschema`), the AsyncAPI document (`asyncapi`), the TypeScript declarations
+//! (`typescript`) or the TypeScript client bindings (`client`). With `--out DIR`, the
+//! directory is created and every format given (all but `client` when none is) is written
+//! to it, and the paths written are printed:
 //!
 //! | format | files |
 //! | --- | --- |
 //! | `jsonschema` | `channels.schema.json` (the bundle) and `<Channel>.schema.json` per channel |
 //! | `asyncapi` | `asyncapi.json` |
 //! | `typescript` | `channels.ts` |
+//! | `client` | `client.ts` (the declarations, and a typed subscribe per channel using `@realtime-rs/client`, or the module `--client-import` names) |
 //!
 //! A channel's file is named by its key in the bundle (see
 //! [`json_schema`]): the Rust type's name, or its path
@@ -48,6 +50,7 @@ use std::path::{Path, PathBuf};
 use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
 use realtime::core::export::asyncapi::{self, AsyncApiOptions};
+use realtime::core::export::typescript::{ClientOptions, DEFAULT_CLIENT_IMPORT};
 use realtime::core::export::{json_schema, typescript, ExportFormat};
 use realtime::core::{ChannelDescriptor, ChannelRegistry};
 use serde_json::Value;
@@ -55,8 +58,8 @@ use serde_json::Value;
 /// Settings of `realtime schema`.
 #[derive(Debug, Clone, Args)]
 pub struct SchemaArgs {
-    /// The format: jsonschema, asyncapi or typescript. Repeat it to write several with
-    /// --out; without --format, --out writes all three.
+    /// The format: jsonschema, asyncapi, typescript or client. Repeat it to write several
+    /// with --out; without --format, --out writes all but client.
     #[arg(
         long = "format",
         value_name = "FORMAT",
@@ -76,13 +79,18 @@ pub struct SchemaArgs {
     /// The gateway is served over TLS: `wss` and `https` in the AsyncAPI `servers`.
     #[arg(long)]
     pub secure: bool,
+    /// The module the client bindings (`--format client`) import the TypeScript client
+    /// from.
+    #[arg(long, value_name = "SPECIFIER", default_value = DEFAULT_CLIENT_IMPORT)]
+    pub client_import: String,
 }
 
 impl SchemaArgs {
-    /// The formats to export: the ones given, without repeats, or all three.
+    /// The formats to export: the ones given, without repeats, or
+    /// [`ExportFormat::DEFAULT`] (all but `client`).
     pub fn formats(&self) -> Vec<ExportFormat> {
         if self.formats.is_empty() {
-            return ExportFormat::ALL.to_vec();
+            return ExportFormat::DEFAULT.to_vec();
         }
         let mut formats = Vec::new();
         for format in &self.formats {
@@ -101,6 +109,9 @@ impl SchemaArgs {
                 host: self.host.clone(),
                 secure: self.secure,
                 ..AsyncApiOptions::default()
+            },
+            client: ClientOptions {
+                import: self.client_import.clone(),
             },
         }
     }
@@ -122,6 +133,7 @@ impl ValueEnum for FormatArg {
             FormatArg(ExportFormat::JsonSchema),
             FormatArg(ExportFormat::AsyncApi),
             FormatArg(ExportFormat::TypeScript),
+            FormatArg(ExportFormat::Client),
         ]
     }
 
@@ -130,6 +142,9 @@ impl ValueEnum for FormatArg {
             ExportFormat::JsonSchema => "JSON Schema 2020-12: a bundle, and a document per channel",
             ExportFormat::AsyncApi => "AsyncAPI 3.0",
             ExportFormat::TypeScript => "TypeScript declarations",
+            ExportFormat::Client => {
+                "TypeScript declarations and typed subscriptions with @realtime-rs/client"
+            }
         };
         Some(PossibleValue::new(self.0.name()).help(help))
     }
@@ -140,6 +155,8 @@ impl ValueEnum for FormatArg {
 pub struct ExportOptions {
     /// The AsyncAPI document's title, version, description and server.
     pub asyncapi: AsyncApiOptions,
+    /// The client bindings' import of the TypeScript client.
+    pub client: ClientOptions,
 }
 
 /// One file of an export: its name and contents.
@@ -258,8 +275,8 @@ fn keyed_channels<'a>(registry: &'a ChannelRegistry, bundle: &Value) -> Vec<(Str
         .collect()
 }
 
-/// The document printed for `format`: the JSON Schema bundle, the AsyncAPI document or the
-/// TypeScript declarations, ending with a newline.
+/// The document printed for `format`: the JSON Schema bundle, the AsyncAPI document, the
+/// TypeScript declarations or the client bindings, ending with a newline.
 ///
 /// ```
 /// use realtime::core::export::ExportFormat;
@@ -288,11 +305,12 @@ pub fn document(registry: &ChannelRegistry, format: ExportFormat, options: &Expo
         ExportFormat::JsonSchema => pretty(&json_schema::bundle(registry)),
         ExportFormat::AsyncApi => pretty(&asyncapi::document(registry, &options.asyncapi)),
         ExportFormat::TypeScript => with_newline(typescript::declarations(registry)),
+        ExportFormat::Client => with_newline(typescript::bindings(registry, &options.client)),
     }
 }
 
 /// The files of `format`: `channels.schema.json` and one `<Channel>.schema.json` per
-/// channel (sorted by key), `asyncapi.json`, or `channels.ts`.
+/// channel (sorted by key), `asyncapi.json`, `channels.ts` or `client.ts`.
 pub fn files(registry: &ChannelRegistry, format: ExportFormat, options: &ExportOptions) -> Vec<ExportFile> {
     match format {
         ExportFormat::JsonSchema => {
@@ -315,6 +333,10 @@ pub fn files(registry: &ChannelRegistry, format: ExportFormat, options: &ExportO
         }],
         ExportFormat::TypeScript => vec![ExportFile {
             name: "channels.ts".to_owned(),
+            contents: document(registry, format, options),
+        }],
+        ExportFormat::Client => vec![ExportFile {
+            name: "client.ts".to_owned(),
             contents: document(registry, format, options),
         }],
     }

@@ -206,7 +206,7 @@ fn an_unknown_format_is_a_usage_error() {
         "{err}"
     );
     assert!(
-        err.contains("[possible values: jsonschema, asyncapi, typescript]"),
+        err.contains("[possible values: jsonschema, asyncapi, typescript, client]"),
         "{err}"
     );
     assert!(stdout(&output).is_empty());
@@ -252,6 +252,8 @@ fn schema_help_lists_the_formats() {
         "jsonschema",
         "asyncapi",
         "typescript",
+        "client",
+        "--client-import <SPECIFIER>",
         "--out <DIR>",
         "--host",
     ] {
@@ -309,4 +311,39 @@ fn the_schema_command_prints_to_any_writer() {
 
     let err = Cli::try_parse_from(["my-app", "schema", "--format", "protobuf"]).unwrap_err();
     assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+}
+
+#[test]
+fn the_client_format_writes_typed_bindings_only_when_asked_for() {
+    let output = realtime(&["schema", "--format", "client"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let ts = stdout(&output);
+    for expected in [
+        "// Regenerate with `realtime schema --format client`.",
+        "import * as realtimeClient from \"@realtime-rs/client\";",
+        "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
+        "export type DemoChannelParams = { run_id: string };",
+        "export function subscribeDemo<T extends DemoTopic, V extends DemoValidators | undefined = undefined>(\n  channel: DemoChannelName | DemoChannelParams,\n  options: DemoSubscribeOptions<T, V>,\n): BoundSubscription<DemoTopics, T, V> {",
+    ] {
+        assert!(ts.contains(expected), "missing {expected:?} in:\n{ts}");
+    }
+
+    let dir = scratch("client");
+    let output = realtime(&[
+        "schema",
+        "--format",
+        "client",
+        "--client-import",
+        "./vendor/realtime-client.js",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(file_names(&dir), ["client.ts"]);
+    let ts = read(&dir.join("client.ts"));
+    assert!(
+        ts.contains("import * as realtimeClient from \"./vendor/realtime-client.js\";"),
+        "{ts}"
+    );
+    assert!(!ts.contains("@realtime-rs/client\";"), "{ts}");
 }

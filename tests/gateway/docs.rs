@@ -75,6 +75,7 @@ async fn the_index_lists_the_documents_and_the_registered_channels() {
                 "jsonschema": "/.well-known/realtime/channels.schema.json",
                 "asyncapi": "/.well-known/realtime/asyncapi.json",
                 "typescript": "/.well-known/realtime/channels.ts",
+                "client": "/.well-known/realtime/client.ts",
             })
         );
         assert_eq!(
@@ -174,6 +175,21 @@ async fn the_typescript_declarations_are_plain_text() {
 }
 
 #[tokio::test]
+async fn the_client_bindings_are_plain_text() {
+    let gw = start_with_demo().await;
+    let reply = fetch(&gw, "/.well-known/realtime/client.ts", &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+    for expected in [
+        "import * as realtimeClient from \"@realtime-rs/client\";",
+        "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
+        "export function subscribeDemo<T extends DemoTopic, V extends DemoValidators | undefined = undefined>(",
+    ] {
+        assert!(reply.body.contains(expected), "{expected} in:\n{}", reply.body);
+    }
+}
+
+#[tokio::test]
 async fn the_documents_need_no_credentials_and_are_the_same_each_time() {
     let gw = start_with_demo().await;
     // Every other route of this gateway wants the signing key.
@@ -185,6 +201,7 @@ async fn the_documents_need_no_credentials_and_are_the_same_each_time() {
         "/.well-known/realtime/channels.schema.json",
         "/.well-known/realtime/asyncapi.json",
         "/.well-known/realtime/channels.ts",
+        "/.well-known/realtime/client.ts",
     ] {
         let first = fetch(&gw, path, &[]).await;
         let second = fetch(&gw, path, &[]).await;

@@ -10,7 +10,9 @@
 //! - [`asyncapi`]: an AsyncAPI 3.0 document with channels, messages, operations, the
 //!   gateway as a server and its token security scheme;
 //! - [`typescript`]: TypeScript declarations: payload types, a message union per channel,
-//!   a name-building function per channel and the topic names as literal types.
+//!   a name-building function per channel and the topic names as literal types; and
+//!   [`typescript::bindings`], the same with a typed subscribe function per channel that
+//!   uses the TypeScript client (`@realtime-rs/client`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,11 +30,23 @@ pub enum ExportFormat {
     AsyncApi,
     /// TypeScript declarations: `channels.ts`.
     TypeScript,
+    /// TypeScript bindings to the TypeScript client: `client.ts`.
+    Client,
 }
 
 impl ExportFormat {
     /// Every format.
-    pub const ALL: [ExportFormat; 3] = [
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::JsonSchema,
+        ExportFormat::AsyncApi,
+        ExportFormat::TypeScript,
+        ExportFormat::Client,
+    ];
+
+    /// The formats written when none is named: every format but [`ExportFormat::Client`],
+    /// whose `client.ts` needs the TypeScript client package to compile, so it is written
+    /// only when asked for.
+    pub const DEFAULT: [ExportFormat; 3] = [
         ExportFormat::JsonSchema,
         ExportFormat::AsyncApi,
         ExportFormat::TypeScript,
@@ -44,6 +58,7 @@ impl ExportFormat {
             ExportFormat::JsonSchema => "jsonschema",
             ExportFormat::AsyncApi => "asyncapi",
             ExportFormat::TypeScript => "typescript",
+            ExportFormat::Client => "client",
         }
     }
 }
@@ -54,9 +69,9 @@ impl fmt::Display for ExportFormat {
     }
 }
 
-/// A format name that is not one of `jsonschema`, `asyncapi`, `typescript`.
+/// A format name that is not one of `jsonschema`, `asyncapi`, `typescript`, `client`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown export format `{0}`: expected jsonschema, asyncapi or typescript")]
+#[error("unknown export format `{0}`: expected jsonschema, asyncapi, typescript or client")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for ExportFormat {

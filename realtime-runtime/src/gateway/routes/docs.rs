@@ -7,6 +7,7 @@
 //! | `GET /.well-known/realtime/channels.schema.json` | the JSON Schema 2020-12 bundle ([`json_schema::bundle`]) |
 //! | `GET /.well-known/realtime/asyncapi.json` | the AsyncAPI 3.0 document ([`asyncapi::document`]) |
 //! | `GET /.well-known/realtime/channels.ts` | the TypeScript declarations ([`typescript::declarations`]), as `text/plain` |
+//! | `GET /.well-known/realtime/client.ts` | the TypeScript client bindings ([`typescript::bindings`], importing `@realtime-rs/client`), as `text/plain` |
 //!
 //! They describe the channels the gateway validates ([`Gateway::registry`](crate::gateway::Gateway::registry)),
 //! the same documents `realtime schema` writes for those channels.
@@ -48,6 +49,7 @@ struct Documents {
     bundle: OnceLock<(Value, Bytes)>,
     asyncapi: OnceLock<Value>,
     typescript: OnceLock<Bytes>,
+    client: OnceLock<Bytes>,
     index: OnceLock<Bytes>,
 }
 
@@ -85,6 +87,16 @@ impl Documents {
     fn typescript(&self) -> &Bytes {
         self.typescript.get_or_init(|| {
             let mut text = typescript::declarations(&self.registry);
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            Bytes::from(text)
+        })
+    }
+
+    fn client(&self) -> &Bytes {
+        self.client.get_or_init(|| {
+            let mut text = typescript::bindings(&self.registry, &typescript::ClientOptions::default());
             if !text.ends_with('\n') {
                 text.push('\n');
             }
@@ -134,6 +146,7 @@ impl Documents {
                     "jsonschema": format!("{PREFIX}/channels.schema.json"),
                     "asyncapi": format!("{PREFIX}/asyncapi.json"),
                     "typescript": format!("{PREFIX}/channels.ts"),
+                    "client": format!("{PREFIX}/client.ts"),
                 },
                 "channels": channels,
             }))
@@ -174,6 +187,10 @@ async fn typescript_declarations(State(docs): State<Arc<Documents>>) -> Response
     respond(TEXT, docs.typescript().clone())
 }
 
+async fn client_bindings(State(docs): State<Arc<Documents>>) -> Response {
+    respond(TEXT, docs.client().clone())
+}
+
 async fn asyncapi_document(State(docs): State<Arc<Documents>>, headers: HeaderMap, uri: Uri) -> Response {
     let host = request_host(&headers, &uri).unwrap_or_else(|| AsyncApiOptions::default().host);
     let mut response = respond(JSON, docs.asyncapi_for(&host, forwarded_https(&headers)));
@@ -193,6 +210,7 @@ where
         bundle: OnceLock::new(),
         asyncapi: OnceLock::new(),
         typescript: OnceLock::new(),
+        client: OnceLock::new(),
         index: OnceLock::new(),
     });
     Router::new()
@@ -201,6 +219,7 @@ where
         .route(&format!("{PREFIX}/channels.schema.json"), get(bundle))
         .route(&format!("{PREFIX}/asyncapi.json"), get(asyncapi_document))
         .route(&format!("{PREFIX}/channels.ts"), get(typescript_declarations))
+        .route(&format!("{PREFIX}/client.ts"), get(client_bindings))
         .with_state(docs)
 }
 
