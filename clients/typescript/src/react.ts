@@ -245,67 +245,74 @@ export function useRealtime<Topics extends TopicMap = AnyTopics, T extends Topic
     };
 
     let sub: { close(): void } | undefined;
-    try {
-      sub = subscribe<Topics, T>({
-        url,
-        channel,
-        topics: JSON.parse(topicsKey) as T[],
-        token: tokenSource,
-        ...(transport !== undefined ? { transport } : {}),
-        ...(since !== undefined ? { since } : {}),
-        ...(opts.backoff !== undefined ? { backoff: opts.backoff } : {}),
-        ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
-        ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
-        ...(opts.streamIdleTimeoutMs !== undefined ? { streamIdleTimeoutMs: opts.streamIdleTimeoutMs } : {}),
-        ...(opts.WebSocket !== undefined ? { WebSocket: opts.WebSocket } : {}),
-        ...(opts.fetch !== undefined ? { fetch: opts.fetch } : {}),
-        onItem: (item) => {
-          if (!active) return;
-          latest.current.onItem?.(item);
-          if (!active) return;
-          switch (item.kind) {
-            case "data": {
-              const all = current.messages.all.length >= maxMessages
-                ? [...current.messages.all.slice(current.messages.all.length - maxMessages + 1), item]
-                : [...current.messages.all, item];
-              update({
-                ...current,
-                messages: { all, byTopic: { ...current.messages.byTopic, [item.topic]: item }, last: item },
-              });
-              return;
+    // Subscribe a task later: StrictMode's double mount (mount, unmount, mount in one go)
+    // then never opens a connection it closes at once.
+    const start = (): void => {
+      if (!active) return;
+      try {
+        sub = subscribe<Topics, T>({
+          url,
+          channel,
+          topics: JSON.parse(topicsKey) as T[],
+          token: tokenSource,
+          ...(transport !== undefined ? { transport } : {}),
+          ...(since !== undefined ? { since } : {}),
+          ...(opts.backoff !== undefined ? { backoff: opts.backoff } : {}),
+          ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+          ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+          ...(opts.streamIdleTimeoutMs !== undefined ? { streamIdleTimeoutMs: opts.streamIdleTimeoutMs } : {}),
+          ...(opts.WebSocket !== undefined ? { WebSocket: opts.WebSocket } : {}),
+          ...(opts.fetch !== undefined ? { fetch: opts.fetch } : {}),
+          onItem: (item) => {
+            if (!active) return;
+            latest.current.onItem?.(item);
+            if (!active) return;
+            switch (item.kind) {
+              case "data": {
+                const all = current.messages.all.length >= maxMessages
+                  ? [...current.messages.all.slice(current.messages.all.length - maxMessages + 1), item]
+                  : [...current.messages.all, item];
+                update({
+                  ...current,
+                  messages: { all, byTopic: { ...current.messages.byTopic, [item.topic]: item }, last: item },
+                });
+                return;
+              }
+              case "run":
+                update({ ...current, run: item, runStatus: runStatusOf(item) });
+                return;
+              case "datastream":
+                void readStream(item);
+                return;
+              case "continuity_lost":
+                update({ ...current, continuityLost: item });
+                return;
+              case "status":
+                update({
+                  ...current,
+                  connectionStatus: item.status,
+                  ...(item.status === "open" ? { error: null, connections: current.connections + 1 } : {}),
+                });
+                return;
+              case "error":
+                update({ ...current, error: item });
+                return;
             }
-            case "run":
-              update({ ...current, run: item, runStatus: runStatusOf(item) });
-              return;
-            case "datastream":
-              void readStream(item);
-              return;
-            case "continuity_lost":
-              update({ ...current, continuityLost: item });
-              return;
-            case "status":
-              update({
-                ...current,
-                connectionStatus: item.status,
-                ...(item.status === "open" ? { error: null, connections: current.connections + 1 } : {}),
-              });
-              return;
-            case "error":
-              update({ ...current, error: item });
-              return;
-          }
-        },
-      });
-    } catch (error) {
-      // Invalid options: reported as an error item, like everything after subscribe.
-      update({
-        ...current,
-        connectionStatus: "closed",
-        error: { kind: "error", source: "connect", code: "invalid_options", message: String((error as Error)?.message ?? error) },
-      });
-    }
+          },
+        });
+      } catch (error) {
+        // Invalid options: reported as an error item, like everything after subscribe.
+        update({
+          ...current,
+          connectionStatus: "closed",
+          error: { kind: "error", source: "connect", code: "invalid_options", message: String((error as Error)?.message ?? error) },
+        });
+      }
+    };
+    const timer = setTimeout(start, 0);
     return () => {
       active = false;
+      clearTimeout(timer);
       sub?.close();
     };
   }, [enabled, url, channel, topicsKey, transport, since]);
