@@ -3,7 +3,9 @@
 # build (type check with tsc --strict, declarations, minified ESM bundle) and run the tests
 # against a real gateway binary. REALTIME_BIN points to it (default: the workspace's debug
 # build); the restart test needs a Redis at REALTIME_TEST_REDIS_URL (default
-# redis://127.0.0.1:6379).
+# redis://127.0.0.1:6379). The browser tests (test/browser: the React hook and the plain
+# client in headless Chromium) need Chromium at CHROMIUM_BIN (default /usr/bin/chromium,
+# Debian's `chromium` package).
 set -eu
 cd "$(dirname "$0")/.."
 REALTIME_BIN="${REALTIME_BIN:-$(pwd)/../../target/debug/realtime}"
@@ -12,6 +14,13 @@ if [ ! -x "$REALTIME_BIN" ]; then
   echo "no gateway binary at $REALTIME_BIN: build it (cargo build --bin realtime) or set REALTIME_BIN" >&2
   exit 1
 fi
+CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
+export CHROMIUM_BIN
+if [ ! -x "$CHROMIUM_BIN" ]; then
+  echo "no Chromium at $CHROMIUM_BIN: install it (apt-get install chromium) or set CHROMIUM_BIN" >&2
+  exit 1
+fi
 npm ci --no-audit --no-fund
 npm run build
 npm test
+npm run test:browser

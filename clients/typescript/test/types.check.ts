@@ -2,6 +2,7 @@
 // what generated bindings will rely on. Nothing here runs.
 import { WebSocket as WS } from "ws";
 import { subscribe, type DataStream, type Item, type Subscription } from "../src/index.js";
+import { useRealtime, type RealtimeRunStatus } from "../src/react.js";
 
 interface Status {
   message: string;
@@ -93,6 +94,33 @@ function refusesForeignTopics(): void {
   });
 }
 
+function hookTypedByTopic(): void {
+  const { connectionStatus, runStatus, messages, streams, error } = useRealtime<PipelineTopics, "status" | "llm_tokens">({
+    url: "http://x",
+    channel: "pipeline:abc",
+    topics: ["status", "llm_tokens"],
+    token: () => Promise.resolve("t"),
+  });
+  assertType<Equals<typeof messages.byTopic.status, { kind: "data"; topic: "status"; data: Status } & import("../src/index.js").EnvelopeMeta | undefined>>();
+  const percent: number | undefined = messages.byTopic.status?.data.percent;
+  const tokens: string[] | undefined = streams.byTopic.llm_tokens?.chunks;
+  const last = messages.last;
+  if (last?.topic === "llm_tokens") assertType<Equals<typeof last.data, string>>();
+  for (const m of messages.all) if (m.topic === "status") assertType<Equals<typeof m.data, Status>>();
+  assertType<Equals<typeof runStatus, RealtimeRunStatus>>();
+  const connected: boolean = connectionStatus === "open" && error === null;
+  // @ts-expect-error a topic the subscription does not have
+  void messages.byTopic.logs;
+  void percent, tokens, connected;
+}
+
+function hookRefusesForeignTopics(): void {
+  // @ts-expect-error a topic the map does not have
+  useRealtime<PipelineTopics, "status">({ url: "http://x", channel: "c:x", topics: ["nope"], token: "t" });
+}
+
+void hookTypedByTopic;
+void hookRefusesForeignTopics;
 void typedByTopic;
 void inferredTopics;
 void callbackForm;
