@@ -242,8 +242,8 @@ fn message_samples() -> Value {
             { "channel": "pipeline:run-1", "topic": "run", "kind": "run", "data": to_json(&RunUpdate::failed("boom")) },
             { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-start", "stream_id": "s1", "data": "s1" },
             { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "chunk", "stream_id": "s1", "data": { "text": "Hel", "finish": null } },
-            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": to_json(&StreamEnd::finished(1)) },
-            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": to_json(&StreamEnd::aborted(0, "gone")) },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": "s1", "stream_end": to_json(&StreamEnd::finished(1)) },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": "s1", "stream_end": to_json(&StreamEnd::aborted(0, "gone")) },
         ],
         "invalid": [
             { "channel": "pipeline:run-1", "topic": "status", "data": { "message": "x", "step": null, "percent": 200 } },
@@ -257,7 +257,11 @@ fn message_samples() -> Value {
             { "channel": "pipeline:run-1", "topic": "run", "data": { "status": "started" } },
             { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-start", "data": "s1" },
             { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "chunk", "stream_id": "s1", "data": status },
-            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": { "status": "done", "chunks": 1 } },
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": "s1", "stream_end": { "status": "done", "chunks": 1 } },
+            // The wire before the stream id was the end's data: refused now.
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": to_json(&StreamEnd::finished(1)) },
+            // An end without how it ended.
+            { "channel": "pipeline:run-1", "topic": "llm_tokens", "kind": "datastream-end", "stream_id": "s1", "data": "s1" },
         ],
     })
 }

@@ -5,8 +5,21 @@
 //! `stream_id`: one [`MessageKind::DatastreamStart`](crate::MessageKind::DatastreamStart)
 //! (data: the stream id), any number of [`MessageKind::Chunk`](crate::MessageKind::Chunk)
 //! (data: one chunk, of the topic's payload type and validated against its schema) and one
-//! [`MessageKind::DatastreamEnd`](crate::MessageKind::DatastreamEnd) (data: a [`StreamEnd`]).
+//! [`MessageKind::DatastreamEnd`](crate::MessageKind::DatastreamEnd) (data: the stream id
+//! again, and how the stream ended, a [`StreamEnd`], in the envelope's `stream_end`).
+//! The start and end carry the stream id as `data` as the reference server does, so its
+//! SDK, which reads nothing else of them, can pair them; the `stream_end` field is ours.
 //! They are ordinary messages to transports, so history and resume cover them.
+//!
+//! ```json
+//! {"kind": "datastream-start", "channel": "pipeline:run-1", "topic": "llm_tokens",
+//!  "data": "4f1c…", "stream_id": "4f1c…", ...}
+//! {"kind": "chunk", "channel": "pipeline:run-1", "topic": "llm_tokens",
+//!  "data": "Hello", "stream_id": "4f1c…", ...}
+//! {"kind": "datastream-end", "channel": "pipeline:run-1", "topic": "llm_tokens",
+//!  "data": "4f1c…", "stream_id": "4f1c…",
+//!  "stream_end": {"status": "finished", "chunks": 1}, ...}
+//! ```
 
 use std::fmt;
 use std::pin::Pin;
@@ -19,11 +32,11 @@ use sync_wrapper::SyncWrapper;
 
 use crate::{DecodeError, SchemaViolation};
 
-/// The data of a `datastream-end` envelope: how the stream ended and how many chunks it
-/// sent.
+/// How a data stream ended and how many chunks it sent: the `stream_end` field of its
+/// `datastream-end` envelope (whose `data` is the stream id).
 ///
 /// ```
-/// use realtime_core::StreamEnd;
+/// use realtime_core::{Envelope, MessageKind, StreamEnd};
 /// assert_eq!(
 ///     serde_json::to_value(StreamEnd::finished(3)).unwrap(),
 ///     serde_json::json!({"status": "finished", "chunks": 3})
@@ -33,6 +46,15 @@ use crate::{DecodeError, SchemaViolation};
 ///     serde_json::to_value(&aborted).unwrap(),
 ///     serde_json::json!({"status": "aborted", "chunks": 1, "error": "the model timed out"})
 /// );
+///
+/// // On the wire: the stream id as `data`, the end beside it.
+/// let mut end = Envelope::new("pipeline:run-1", "llm_tokens", serde_json::json!("s1"));
+/// end.kind = MessageKind::DatastreamEnd;
+/// end.stream_id = Some("s1".into());
+/// end.stream_end = Some(StreamEnd::finished(3));
+/// let json = serde_json::to_value(&end).unwrap();
+/// assert_eq!(json["data"], "s1");
+/// assert_eq!(json["stream_end"], serde_json::json!({"status": "finished", "chunks": 3}));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StreamEnd {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::MessageId;
+use crate::{MessageId, StreamEnd};
 
 /// What a message is: plain topic data, a run lifecycle update, or part of a data stream.
 ///
@@ -43,8 +43,9 @@ pub enum MessageKind {
 /// ```
 ///
 /// `run_id` and `fn_id` are left out when unknown; `stream_id` is there only on the
-/// envelopes of a data stream. `id` is assigned by the transport
-/// when the message is published.
+/// envelopes of a data stream, and `stream_end` only on a `datastream-end` (see
+/// [`DataStream`](crate::DataStream) for a stream's envelopes). `id` is assigned by the
+/// transport when the message is published.
 ///
 /// ```
 /// use realtime_core::{Envelope, MessageKind};
@@ -78,6 +79,11 @@ pub struct Envelope {
     /// `datastream-end` envelopes (see [`DataStream`](crate::DataStream)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
+    /// How the data stream ended: set on `datastream-end` envelopes, whose `data` is the
+    /// stream id (as on the reference server, whose SDK reads nothing else), so the end's
+    /// status, chunk count and error travel beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_end: Option<StreamEnd>,
     /// When the publisher created it.
     pub created_at: DateTime<Utc>,
 }
@@ -94,6 +100,7 @@ impl Envelope {
             run_id: None,
             fn_id: None,
             stream_id: None,
+            stream_end: None,
             created_at: Utc::now(),
         }
     }
@@ -106,8 +113,8 @@ impl Envelope {
     }
 
     /// Whether the data is a payload of the topic, to be checked against its schema: a
-    /// `data` message or a stream's `chunk`. A run update, a stream's start (its id) and
-    /// end ([`StreamEnd`](crate::StreamEnd)) are not.
+    /// `data` message or a stream's `chunk`. A run update and a stream's start and end
+    /// (whose data is the stream id) are not.
     #[inline]
     pub fn carries_topic_data(&self) -> bool {
         matches!(self.kind, MessageKind::Data | MessageKind::Chunk)
@@ -154,5 +161,25 @@ mod tests {
         let json = serde_json::to_string(&env).unwrap();
         let back: Envelope = serde_json::from_str(&json).unwrap();
         assert_eq!(back, env);
+    }
+
+    #[test]
+    fn a_stream_end_carries_the_stream_id_as_data_and_the_end_beside_it() {
+        let mut env = Envelope::new("a:b", "t", serde_json::json!("s1"));
+        env.kind = MessageKind::DatastreamEnd;
+        env.stream_id = Some("s1".into());
+        env.stream_end = Some(StreamEnd::aborted(2, "gone"));
+        let json = serde_json::to_value(&env).unwrap();
+        assert_eq!(json["data"], "s1");
+        assert_eq!(json["stream_id"], "s1");
+        assert_eq!(
+            json["stream_end"],
+            serde_json::json!({"status": "aborted", "chunks": 2, "error": "gone"})
+        );
+        let back: Envelope = serde_json::from_value(json).unwrap();
+        assert_eq!(back, env);
+        // Only an end has it.
+        let plain = serde_json::to_value(Envelope::new("a:b", "t", serde_json::json!(1))).unwrap();
+        assert!(plain.get("stream_end").is_none());
     }
 }

@@ -5,7 +5,7 @@ use std::io;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use realtime_core::{Channel, MessageId, MessageKind, Payload, Topic};
+use realtime_core::{Channel, MessageId, MessageKind, Payload, StreamEnd, Topic};
 use serde_json::Value;
 
 use crate::{PublishError, Published, Realtime};
@@ -34,6 +34,9 @@ pub struct PublishOptions {
     pub idempotency_ttl: Option<Duration>,
     /// The data stream the message is part of; set by [`StreamWriter`](crate::StreamWriter).
     pub stream_id: Option<String>,
+    /// How the data stream ended, on its `datastream-end`; set by
+    /// [`StreamWriter`](crate::StreamWriter).
+    pub stream_end: Option<StreamEnd>,
 }
 
 /// Checks an idempotency key: 1 to [`MAX_IDEMPOTENCY_KEY_BYTES`] visible ASCII characters.

@@ -155,6 +155,7 @@ impl Realtime {
         envelope.run_id = options.run_id;
         envelope.fn_id = options.fn_id;
         envelope.stream_id = options.stream_id;
+        envelope.stream_end = options.stream_end;
         let delivery = match spec {
             Some(spec) => Delivery::checked_against(envelope, spec),
             None => Delivery::new(envelope),

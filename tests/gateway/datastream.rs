@@ -91,10 +91,9 @@ async fn a_text_stream_publish_reaches_ws_and_sse_subscribers_as_stream_envelope
         })
         .collect();
     assert_eq!(text, "Hello, world\u{e9}!");
-    assert_eq!(
-        from_ws.last().unwrap()["data"],
-        json!({"status": "finished", "chunks": chunks})
-    );
+    let end = from_ws.last().unwrap();
+    assert_eq!(end["data"], json!(stream_id));
+    assert_eq!(end["stream_end"], json!({"status": "finished", "chunks": chunks}));
     assert_eq!(from_ws.len() as u64, chunks + 2);
     assert_eq!(reply.body["id"], from_ws.last().unwrap()["id"]);
 
@@ -200,8 +199,13 @@ async fn a_body_that_is_not_utf8_aborts_the_stream_and_is_refused() {
         [json!("datastream-start"), json!("chunk"), json!("datastream-end")]
     );
     assert_eq!(kinds[1]["data"], "fine so far ");
-    assert_eq!(kinds[2]["data"]["status"], "aborted");
-    assert!(kinds[2]["data"]["error"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(kinds[2]["data"], kinds[0]["data"]);
+    assert_eq!(kinds[2]["stream_end"]["status"], "aborted");
+    assert_eq!(kinds[2]["stream_end"]["chunks"], 1);
+    assert!(kinds[2]["stream_end"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-8"));
     assert_serving(&gw).await;
 }
 
@@ -259,4 +263,76 @@ async fn an_aborted_stream_reaches_the_client_as_an_error() {
         other => panic!("expected an abort, got {other:?}"),
     }
     assert!(guard("the end", stream.next()).await.is_none());
+}
+
+/// The start and the end of a stream both carry the stream id as `data`, as on the
+/// reference server (whose SDK pairs them by it); the end says how the stream ended in
+/// `stream_end`, beside `stream_id`. For finished and aborted streams, over WS and SSE.
+#[tokio::test]
+async fn start_and_end_carry_the_stream_id_as_data_and_the_end_in_stream_end() {
+    let gw = start().await;
+    let answer = Answer::new("wire");
+    let channel = answer.name();
+    let mut ws = gw.ws_ok(&gw.token(&channel, &["text"])).await;
+    let mut sse = gw.sse_ok(&gw.token(&channel, &["text"])).await;
+    let rt = gw.gateway.realtime();
+
+    let mut finished = rt.stream(answer.text()).open().await.unwrap();
+    let finished_id = finished.id().to_owned();
+    finished.write("one".to_owned()).await.unwrap();
+    finished.write("two".to_owned()).await.unwrap();
+    finished.finish().await.unwrap();
+
+    let mut aborted = rt.stream(answer.text()).open().await.unwrap();
+    let aborted_id = aborted.id().to_owned();
+    aborted.write("half".to_owned()).await.unwrap();
+    aborted.abort("cancelled by the user").await.unwrap();
+
+    let dropped = rt.stream(answer.text()).open().await.unwrap();
+    let dropped_id = dropped.id().to_owned();
+    drop(dropped);
+
+    let expected = [
+        (&finished_id, "datastream-start", json!(finished_id), None),
+        (&finished_id, "chunk", json!("one"), None),
+        (&finished_id, "chunk", json!("two"), None),
+        (
+            &finished_id,
+            "datastream-end",
+            json!(finished_id),
+            Some(json!({"status": "finished", "chunks": 2})),
+        ),
+        (&aborted_id, "datastream-start", json!(aborted_id), None),
+        (&aborted_id, "chunk", json!("half"), None),
+        (
+            &aborted_id,
+            "datastream-end",
+            json!(aborted_id),
+            Some(json!({"status": "aborted", "chunks": 1, "error": "cancelled by the user"})),
+        ),
+        (&dropped_id, "datastream-start", json!(dropped_id), None),
+        (
+            &dropped_id,
+            "datastream-end",
+            json!(dropped_id),
+            Some(json!({
+                "status": "aborted",
+                "chunks": 0,
+                "error": "the writer was dropped before finishing",
+            })),
+        ),
+    ];
+    for (stream_id, kind, data, stream_end) in expected {
+        let envelope = ws.next_json().await;
+        let (from_sse, _) = sse.next_json().await;
+        assert_eq!(from_sse, envelope);
+        assert_eq!(
+            (&envelope["kind"], &envelope["stream_id"], &envelope["data"]),
+            (&json!(kind), &json!(stream_id), &data),
+            "{envelope}"
+        );
+        assert_eq!(envelope.get("stream_end"), stream_end.as_ref(), "{envelope}");
+        assert_eq!(envelope["topic"], "text");
+        assert_eq!(envelope["channel"], json!(channel));
+    }
 }

@@ -159,7 +159,9 @@ function assertShowsTheRun(seen) {
   );
   assert.ok(stream.every((e) => e.stream_id === stream[0].data), "one stream id, announced at its start");
   assert.equal(stream.filter((e) => e.kind === "chunk").map((e) => e.data).join(""), SUMMARY);
-  assert.deepEqual(stream.at(-1).data, { status: "finished", chunks: words });
+  // The end carries the stream id as data, as the start does; how it ended is in `stream_end`.
+  assert.equal(stream.at(-1).data, stream[0].data);
+  assert.deepEqual(stream.at(-1).stream_end, { status: "finished", chunks: words });
   for (const env of envelopes) {
     assert.ok(["data", "run", "datastream-start", "chunk", "datastream-end"].includes(env.kind), env.kind);
     assert.equal(env.run_id, seen.runId);

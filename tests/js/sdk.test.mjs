@@ -5,6 +5,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { format } from "node:util";
 import { Inngest, realtime, staticSchema } from "inngest";
 import { getSubscriptionToken, subscribe } from "inngest/realtime";
 import { WebSocket as WsWebSocket } from "ws";
@@ -398,6 +400,120 @@ test("a wrong signing key gets 401 and the SDK throws; the fallback key is retri
   } finally {
     sub.close();
   }
+});
+
+/**
+ * A WebSocket class for one SDK subscription that records what the SDK's `onmessage`
+ * handler (an async function, whose rejections nothing else would see) rejects with.
+ * The SDK itself is not touched: it is handed this class as the global `WebSocket`.
+ */
+function recordingWebSocket(rejections) {
+  return class RecordingWebSocket extends WsWebSocket {
+    get onmessage() {
+      return super.onmessage;
+    }
+    set onmessage(handler) {
+      super.onmessage = (event) => {
+        const result = handler(event);
+        result?.catch?.((err) => rejections.push({ frame: JSON.parse(String(event.data)), err }));
+        return result;
+      };
+    }
+  };
+}
+
+/**
+ * The lines the SDK logs through its `debug` logger (`inngest:realtime`) while `body` runs:
+ * the same `debug` module instance the SDK imports, enabled and pointed here.
+ */
+async function withSdkDebugLog(body) {
+  const Debug = createRequire(import.meta.resolve("inngest"))("debug");
+  const lines = [];
+  const previous = { log: Debug.log, namespaces: Debug.disable() };
+  Debug.log = (...args) => lines.push(format(...args));
+  Debug.enable("inngest:realtime");
+  try {
+    return await body(lines);
+  } finally {
+    Debug.log = previous.log;
+    Debug.disable();
+    if (previous.namespaces) Debug.enable(previous.namespaces);
+  }
+}
+
+test("a data stream through the gateway: start and end carry the stream id as data; what the official SDK then does", async () => {
+  const channel = freshChannel();
+  const token = await within(getSubscriptionToken(inngest, { channel, topics: ["log"] }), "token");
+  const raw = await rawSubscribe(token.key);
+  const rejections = [];
+  await withSdkDebugLog(async (debugLines) => {
+    const Global = globalThis.WebSocket;
+    globalThis.WebSocket = recordingWebSocket(rejections);
+    let sdk;
+    try {
+      sdk = await sdkSubscribe(token);
+    } finally {
+      globalThis.WebSocket = Global;
+    }
+    try {
+      // A `text/stream` publish: a data stream of text chunks on `log`.
+      const url = new URL("/v1/realtime/publish", gateway.url);
+      url.searchParams.set("channel", channel.name);
+      url.searchParams.set("topic", "log");
+      const res = await within(
+        fetch(url, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${SIGNING_KEY}`, "Content-Type": "text/stream" },
+          body: "hello, stream",
+        }),
+        "the text/stream publish",
+      );
+      assert.equal(res.status, 200);
+      const { stream_id: streamId, chunks } = await res.json();
+      assert.equal(typeof streamId, "string");
+      assert.equal(chunks, 1);
+      // A plain message after it, so everything before it has been handled.
+      await within(inngest.realtime.publish(channel.log, { marker: true }), "SDK publish");
+
+      // The wire, on a raw socket: the start and the end both carry the stream id as
+      // `data`, as the reference server's do; how the stream ended is in `stream_end`.
+      const start = await raw.inbox.next("the datastream-start");
+      const chunk = await raw.inbox.next("the chunk");
+      const end = await raw.inbox.next("the datastream-end");
+      assert.deepEqual(
+        [start, chunk, end].map((e) => [e.kind, e.topic, e.stream_id, e.data]),
+        [
+          ["datastream-start", "log", streamId, streamId],
+          ["chunk", "log", streamId, "hello, stream"],
+          ["datastream-end", "log", streamId, streamId],
+        ],
+      );
+      assert.equal(start.stream_end, undefined);
+      assert.deepEqual(end.stream_end, { status: "finished", chunks: 1 });
+      assert.deepEqual((await raw.inbox.next("the marker")).data, { marker: true });
+
+      // The SDK (4.24.0): its `datastream-start` handler throws before it registers the
+      // stream (`new ReadableStream({ start })` runs `start` at once, which reads the
+      // `stream` const being declared), so it never yields the start; it drops the chunk
+      // for an unknown stream id, and drops the end, which it now reads as closing that
+      // stream id (it used to find no stream id in an end), as a stream that does not exist.
+      const first = await sdk.inbox.next("the marker through the SDK");
+      assert.equal(first.kind, "data");
+      assert.deepEqual(first.data, { marker: true });
+      await sdk.inbox.nothingMore();
+      assert.equal(rejections.length, 1, `one rejected message handler: ${format(rejections)}`);
+      assert.equal(rejections[0].frame.kind, "datastream-start");
+      assert.ok(rejections[0].err instanceof ReferenceError, format(rejections[0].err));
+      assert.match(rejections[0].err.message, /Cannot access 'stream' before initialization/);
+      const log = debugLines.join("\n");
+      assert.ok(log.includes(`for unknown stream ID "${streamId}"`), log);
+      assert.ok(log.includes(`to close stream ID "${streamId}" that doesn't exist`), log);
+      assert.ok(!log.includes("with no stream ID"), log);
+    } finally {
+      sdk.close();
+      raw.close();
+    }
+  });
 });
 
 test("after all that, the gateway still serves", async () => {

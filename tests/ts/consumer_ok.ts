@@ -50,7 +50,7 @@ export function follow(event: DemoEvent): string {
     case "datastream-start":
       return `stream ${event.stream_id} on ${event.topic} starts`;
     case "datastream-end":
-      return `${event.data.chunks} chunks, ${event.data.status}`;
+      return `${event.stream_id}: ${event.stream_end.chunks} chunks, ${event.stream_end.status}`;
     default:
       return (event.kind === "chunk" ? `${event.stream_id}: ` : "") + render(event);
   }

@@ -301,7 +301,8 @@ export class SubscriptionImpl<Topics extends TopicMap, T extends TopicName<Topic
       return;
     }
     // A data stream's envelope.
-    const streamId = env.stream_id ?? (env.kind === "datastream-start" && typeof env.data === "string" ? env.data : undefined);
+    // The start and the end carry the stream id as their data too (as on the reference server).
+    const streamId = env.stream_id ?? (env.kind !== "chunk" && typeof env.data === "string" ? env.data : undefined);
     if (streamId === undefined) {
       this.error({ source: "decode", code: "malformed", message: `a \`${env.kind}\` envelope without a stream id`, id: env.id });
       return;
@@ -332,7 +333,10 @@ export class SubscriptionImpl<Topics extends TopicMap, T extends TopicName<Topic
       stream.push(env.data);
     } else if (env.kind === "datastream-end") {
       this.streams.delete(streamId);
-      const end = (typeof env.data === "object" && env.data !== null ? env.data : {}) as { status?: unknown; error?: unknown };
+      // How it ended is in `stream_end` (an end without one, as a reference server's, just
+      // ends the stream); the wire before it put it in `data`, as history may still hold.
+      const legacy = typeof env.data === "object" && env.data !== null ? (env.data as { status?: unknown; error?: unknown }) : {};
+      const end: { status?: unknown; error?: unknown } = env.stream_end ?? legacy;
       if (end.status === "aborted") {
         stream.fail("aborted", typeof end.error === "string" ? end.error : "the writer aborted the stream");
       } else {

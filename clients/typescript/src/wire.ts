@@ -15,7 +15,16 @@ export interface WireEnvelope {
   run_id?: string;
   fn_id?: string;
   stream_id?: string;
+  /** How a data stream ended (`datastream-end` only; its `data` is the stream id). */
+  stream_end?: WireStreamEnd;
   created_at: string;
+}
+
+/** The `stream_end` of a `datastream-end`, as far as it could be read. */
+export interface WireStreamEnd {
+  status?: string;
+  chunks?: number;
+  error?: string;
 }
 
 export type Frame =
@@ -90,6 +99,14 @@ function envelope(value: Json): Frame {
   for (const key of ["run_id", "fn_id", "stream_id"] as const) {
     const v = value[key];
     if (typeof v === "string") env[key] = v;
+  }
+  const end = value["stream_end"];
+  if (isObject(end)) {
+    const streamEnd: WireStreamEnd = {};
+    if (typeof end["status"] === "string") streamEnd.status = end["status"];
+    if (typeof end["chunks"] === "number") streamEnd.chunks = end["chunks"];
+    if (typeof end["error"] === "string") streamEnd.error = end["error"];
+    env.stream_end = streamEnd;
   }
   return { type: "envelope", envelope: env };
 }

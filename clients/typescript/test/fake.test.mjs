@@ -85,3 +85,51 @@ test("notices, foreign channels and topics, and malformed frames", { timeout: 15
   sub.close();
   await reader.drain();
 });
+
+test("a stream's end is read from `stream_end` (its data is the stream id); an end without one finishes it", { timeout: 15_000 }, async () => {
+  const frame = (id, kind, streamId, data, extra = {}) =>
+    JSON.stringify({ id, channel: "p:1", topic: "status", kind, stream_id: streamId, data, created_at: "2026-01-01T00:00:00Z", ...extra });
+  const { FakeSocket } = fakeSockets([
+    {
+      frames: [
+        // Finished, as the gateway sends it.
+        frame("1-0", "datastream-start", "s1", "s1"),
+        frame("1-1", "chunk", "s1", "a"),
+        frame("1-2", "datastream-end", "s1", "s1", { stream_end: { status: "finished", chunks: 1 } }),
+        // Aborted, as the gateway sends it.
+        frame("2-0", "datastream-start", "s2", "s2"),
+        frame("2-1", "datastream-end", "s2", "s2", { stream_end: { status: "aborted", chunks: 0, error: "gone" } }),
+        // As a reference server sends it: no `stream_id` on the start or end, no `stream_end`.
+        JSON.stringify({ id: "3-0", channel: "p:1", topic: "status", kind: "datastream-start", data: "s3", created_at: "" }),
+        frame("3-1", "chunk", "s3", "b"),
+        JSON.stringify({ id: "3-2", channel: "p:1", topic: "status", kind: "datastream-end", data: "s3", created_at: "" }),
+        // As the wire had it before: how it ended as the end's data.
+        frame("4-0", "datastream-start", "s4", "s4"),
+        frame("4-1", "datastream-end", "s4", { status: "aborted", chunks: 0, error: "old" }),
+      ],
+      stay: true,
+    },
+  ]);
+  const sub = subscribe({ url: "http://gw.test", channel: "p:1", topics: ["status"], token: "jwt", WebSocket: FakeSocket });
+  const reader = new Reader(sub);
+  const outcomes = {};
+  for (const id of ["s1", "s2", "s3", "s4"]) {
+    const item = await reader.until((i) => i.kind === "datastream" && i.stream_id === id);
+    const chunks = [];
+    try {
+      for await (const chunk of item.stream) chunks.push(chunk);
+      outcomes[id] = { chunks, end: "finished" };
+    } catch (err) {
+      outcomes[id] = { chunks, end: `${err.code}: ${err.message}` };
+    }
+  }
+  assert.deepEqual(outcomes, {
+    s1: { chunks: ["a"], end: "finished" },
+    s2: { chunks: [], end: "aborted: gone" },
+    s3: { chunks: ["b"], end: "finished" },
+    s4: { chunks: [], end: "aborted: old" },
+  });
+  assert.ok(!reader.seen.some((i) => i.kind === "error"), JSON.stringify(reader.seen.filter((i) => i.kind === "error")));
+  sub.close();
+  await reader.drain();
+});

@@ -181,10 +181,11 @@
         setSummaryState("streaming", "streaming…");
         return;
       case "datastream-end":
-        if (msg.data.status === "finished") {
-          setSummaryState("finished", `${msg.data.chunks} words, finished`);
+        // Its data is the stream id; how the stream ended is in `stream_end`.
+        if (msg.stream_end.status === "finished") {
+          setSummaryState("finished", `${msg.stream_end.chunks} words, finished`);
         } else {
-          setSummaryState("aborted", `aborted: ${msg.data.error ?? "no reason given"}`);
+          setSummaryState("aborted", `aborted: ${msg.stream_end.error ?? "no reason given"}`);
         }
         return;
     }

@@ -243,7 +243,7 @@ pub fn document(registry: &ChannelRegistry, options: &AsyncApiOptions) -> Value 
                 "action": "receive",
                 "channel": channel_ref,
                 "title": format!("Subscribe to {key}"),
-                "summary": "Receive the messages of the channel's topics that the token allows, as envelopes whose `data` is the payload, and the run lifecycle updates of the channel. A data stream arrives as `datastream-start` (data: the stream id), `chunk` envelopes of its topic's payload and a `datastream-end`, all with a `stream_id`.",
+                "summary": "Receive the messages of the channel's topics that the token allows, as envelopes whose `data` is the payload, and the run lifecycle updates of the channel. A data stream arrives as `datastream-start` (data: the stream id), `chunk` envelopes of its topic's payload and a `datastream-end` (data: the stream id; how the stream ended in `stream_end`: `status` `finished` or `aborted`, `chunks`, `error`), all with a `stream_id`.",
                 "security": [{ "$ref": "#/components/securitySchemes/token" }],
                 "messages": received,
             }),

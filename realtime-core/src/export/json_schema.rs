@@ -85,19 +85,25 @@ fn lifecycle_and_stream_defs() -> Vec<(String, Value)> {
 }
 
 /// The `oneOf` branches of those messages: a run update on the `run` topic, and a data
-/// stream's start (data: its id) and end on one of `topics`. A stream's chunks are topic
-/// data of kind `chunk`.
+/// stream's start and end on one of `topics`, both with the stream id as data, the end
+/// with how the stream ended in `stream_end`. A stream's chunks are topic data of kind
+/// `chunk`.
 fn lifecycle_and_stream_messages(topics: &[&str]) -> [Value; 3] {
-    let stream = |kind: &str, data: Value| {
-        json!({
+    let stream = |kind: &str, end: bool| {
+        let mut branch = json!({
             "properties": {
                 "kind": { "const": kind },
                 "topic": { "enum": topics },
-                "data": data,
+                "data": { "type": "string" },
                 "stream_id": { "type": "string" },
             },
             "required": ["kind", "stream_id"],
-        })
+        });
+        if end {
+            branch["properties"]["stream_end"] = json!({ "$ref": format!("#/$defs/{STREAM_END_DEF}") });
+            branch["required"] = json!(["kind", "stream_id", "stream_end"]);
+        }
+        branch
     };
     [
         json!({
@@ -108,11 +114,8 @@ fn lifecycle_and_stream_messages(topics: &[&str]) -> [Value; 3] {
             },
             "required": ["kind"],
         }),
-        stream("datastream-start", json!({ "type": "string" })),
-        stream(
-            "datastream-end",
-            json!({ "$ref": format!("#/$defs/{STREAM_END_DEF}") }),
-        ),
+        stream("datastream-start", false),
+        stream("datastream-end", true),
     ]
 }
 
@@ -353,6 +356,10 @@ fn document(channel: &ChannelDescriptor, title: &str) -> Value {
             },
             "data": { "description": "The payload, of the topic's schema; or what the kind says." },
             "stream_id": { "type": "string", "description": "The data stream it is part of." },
+            "stream_end": {
+                "description": "How the data stream ended (on a `datastream-end`, whose data is the stream id).",
+                "$ref": format!("#/$defs/{STREAM_END_DEF}"),
+            },
             "kind": {
                 "description": "What the message is.",
                 "enum": ["data", "run", "datastream-start", "chunk", "datastream-end"],

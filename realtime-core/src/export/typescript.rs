@@ -137,6 +137,8 @@ export interface Envelope<Topic extends string = string, Data = unknown, Kind ex
   fn_id?: string;
   /** The data stream it is part of (`datastream-start`, `chunk`, `datastream-end`). */
   stream_id?: string;
+  /** How the data stream ended (`datastream-end` only). */
+  stream_end?: DatastreamEnd;
   /** When the publisher created it (RFC 3339). */
   created_at: string;
 }
@@ -156,7 +158,7 @@ export interface RunLifecycleUpdate {
 /** A run lifecycle message (topic `run`): every subscriber of the channel receives them. */
 export type RunLifecycleMessage = Envelope<"run", RunLifecycleUpdate, "run">;
 
-/** How a data stream ended: the data of its `datastream-end`. */
+/** How a data stream ended: the `stream_end` of its `datastream-end`. */
 export interface DatastreamEnd {
   status: "finished" | "aborted";
   /** How many chunks the writer sent. */
@@ -173,9 +175,13 @@ export type DatastreamStartMessage<Topic extends string = string> = Envelope<Top
   stream_id: string;
 };
 
-/** The end of a data stream on `Topic`. */
-export type DatastreamEndMessage<Topic extends string = string> = Envelope<Topic, DatastreamEnd, "datastream-end"> & {
+/**
+ * The end of a data stream on `Topic`: its data is the stream id, as on the start, and
+ * `stream_end` says how the stream ended.
+ */
+export type DatastreamEndMessage<Topic extends string = string> = Envelope<Topic, string, "datastream-end"> & {
   stream_id: string;
+  stream_end: DatastreamEnd;
 };
 "#;
 

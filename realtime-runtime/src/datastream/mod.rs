@@ -90,17 +90,79 @@ fn chunk<C: Channel>(
 }
 
 /// The error a `datastream-end` envelope ends its stream with, if any.
+///
+/// How the stream ended is in the envelope's `stream_end`. An end without one is read as
+/// the wire had it before (a [`StreamEnd`] as its `data`, as messages kept in a
+/// transport's history from then may be), or else, with the stream id as its data, as a
+/// reference server's end, which says only that the stream is over: finished.
 fn end_error(envelope: &Envelope) -> Option<StreamError> {
-    match serde_json::from_value::<StreamEnd>(envelope.data.clone()) {
-        Ok(StreamEnd {
+    let end = match &envelope.stream_end {
+        Some(end) => end.clone(),
+        None if envelope.data.is_string() => return None,
+        None => match serde_json::from_value::<StreamEnd>(envelope.data.clone()) {
+            Ok(end) => end,
+            Err(err) => {
+                return Some(StreamError::Interrupted {
+                    reason: format!("the stream's `datastream-end` could not be read: {err}"),
+                })
+            }
+        },
+    };
+    match end {
+        StreamEnd {
             status: StreamStatus::Finished,
             ..
-        }) => None,
-        Ok(StreamEnd { error, .. }) => Some(StreamError::Aborted {
+        } => None,
+        StreamEnd { error, .. } => Some(StreamError::Aborted {
             reason: error.unwrap_or_else(|| "aborted".to_owned()),
         }),
-        Err(err) => Some(StreamError::Interrupted {
-            reason: format!("the stream's `datastream-end` could not be read: {err}"),
-        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn end(data: serde_json::Value, stream_end: Option<StreamEnd>) -> Envelope {
+        let mut envelope = Envelope::new("a:b", "t", data);
+        envelope.kind = MessageKind::DatastreamEnd;
+        envelope.stream_id = Some("s1".into());
+        envelope.stream_end = stream_end;
+        envelope
+    }
+
+    fn reason(error: Option<StreamError>) -> Option<String> {
+        error.map(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_end_is_read_from_stream_end() {
+        assert!(end_error(&end(json!("s1"), Some(StreamEnd::finished(2)))).is_none());
+        assert_eq!(
+            reason(end_error(&end(json!("s1"), Some(StreamEnd::aborted(1, "gone"))))),
+            Some("the stream was aborted: gone".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_end_without_stream_end_is_read_as_the_reference_or_the_former_wire_has_it() {
+        // A reference server's end: the stream id, nothing more. The stream is over.
+        assert!(end_error(&end(json!("s1"), None)).is_none());
+        // The wire before: how it ended as the data (kept in a transport's history).
+        let former = serde_json::to_value(StreamEnd::aborted(0, "old")).unwrap();
+        assert_eq!(
+            reason(end_error(&end(former, None))),
+            Some("the stream was aborted: old".to_owned())
+        );
+        let former = serde_json::to_value(StreamEnd::finished(3)).unwrap();
+        assert!(end_error(&end(former, None)).is_none());
+        // Neither.
+        let unreadable = end_error(&end(json!({"status": "done"}), None));
+        assert!(
+            matches!(&unreadable, Some(StreamError::Interrupted { reason }) if reason.contains("could not be read")),
+            "{unreadable:?}"
+        );
     }
 }

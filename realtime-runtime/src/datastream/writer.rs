@@ -208,7 +208,7 @@ impl RawStreamWriter {
             ended: true,
         };
         let id = Value::String(writer.id.clone());
-        writer.send(MessageKind::DatastreamStart, id, None).await?;
+        writer.send(MessageKind::DatastreamStart, id, None, None).await?;
         writer.ended = false;
         Ok(writer)
     }
@@ -242,7 +242,7 @@ impl RawStreamWriter {
                 limit: self.limits.max_chunk_bytes,
             });
         }
-        let id = self.send(MessageKind::Chunk, data, self.spec).await?;
+        let id = self.send(MessageKind::Chunk, data, self.spec, None).await?;
         self.chunks += 1;
         Ok(id)
     }
@@ -258,9 +258,13 @@ impl RawStreamWriter {
             .await
     }
 
+    /// Publishes the `datastream-end`: the stream id as its data, as for the start (and as
+    /// on the reference server), and `end` in its `stream_end`.
     async fn end(&mut self, end: StreamEnd) -> Result<MessageId, PublishError> {
-        let data = serde_json::to_value(&end).map_err(PublishError::Serialize)?;
-        let id = self.send(MessageKind::DatastreamEnd, data, None).await?;
+        let data = Value::String(self.id.clone());
+        let id = self
+            .send(MessageKind::DatastreamEnd, data, None, Some(end))
+            .await?;
         self.ended = true;
         Ok(id)
     }
@@ -270,10 +274,12 @@ impl RawStreamWriter {
         kind: MessageKind,
         data: Value,
         spec: Option<&'static TopicSpec>,
+        stream_end: Option<StreamEnd>,
     ) -> Result<MessageId, PublishError> {
         let options = PublishOptions {
             kind,
             stream_id: Some(self.id.clone()),
+            stream_end,
             ..self.options.clone()
         };
         self.realtime
@@ -292,12 +298,13 @@ impl Drop for RawStreamWriter {
             return;
         };
         let end = StreamEnd::aborted(self.chunks, "the writer was dropped before finishing");
-        let data = serde_json::to_value(&end).expect("a stream end serializes");
+        let data = Value::String(self.id.clone());
         let realtime = self.realtime.clone();
         let (channel, topic) = (self.channel.clone(), self.topic.clone());
         let options = PublishOptions {
             kind: MessageKind::DatastreamEnd,
             stream_id: Some(self.id.clone()),
+            stream_end: Some(end),
             ..self.options.clone()
         };
         runtime.spawn(async move {
