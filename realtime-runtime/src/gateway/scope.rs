@@ -2,7 +2,11 @@
 //! delivery becomes a frame.
 
 use std::collections::{BTreeSet, HashMap};
+use std::convert::Infallible;
 use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 
 use realtime_core::TokenClaims;
 use serde_json::json;
@@ -12,7 +16,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::auth::missing_credentials;
 use super::error::ApiError;
-use super::extract::{invalid_since, Bearer, LastEventId, Origin, SubscribeParams};
+use super::extract::{invalid_since, Bearer, LastEventId, Origin, Query, SubscribeParams};
 use super::GatewayState;
 use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
 use realtime_core::MessageId;
@@ -31,6 +35,23 @@ pub(crate) struct SubscribeRequest {
     pub(crate) bearer: Bearer,
     pub(crate) query: Result<SubscribeParams, ApiError>,
     pub(crate) last_event_id: Result<LastEventId, ApiError>,
+}
+
+/// The WebSocket and SSE routes take the request whole; nothing is refused while
+/// extracting it (each refusal waits for its turn in [`ConnectionScope::open`]).
+impl<S: Sync> FromRequestParts<S> for SubscribeRequest {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(SubscribeRequest {
+            origin: Origin::from_request_parts(parts, state).await?,
+            bearer: Bearer::from_request_parts(parts, state).await?,
+            query: Query::<SubscribeParams>::from_request_parts(parts, state)
+                .await
+                .map(|Query(params)| params),
+            last_event_id: LastEventId::from_request_parts(parts, state).await,
+        })
+    }
 }
 
 /// What to do with one item from the transport.

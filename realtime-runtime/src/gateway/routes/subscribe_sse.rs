@@ -26,7 +26,6 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::gateway::error::ApiError;
-use crate::gateway::extract::{Bearer, LastEventId, Origin, Query, SubscribeParams};
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::GatewayState;
 
@@ -40,17 +39,8 @@ const CLOSING: &[u8] = b"event: closing\ndata: {\"reason\":\"the server is shutt
 /// response before any event.
 pub(crate) async fn subscribe(
     State(state): State<Arc<GatewayState>>,
-    origin: Origin,
-    bearer: Bearer,
-    query: Result<Query<SubscribeParams>, ApiError>,
-    last_event_id: Result<LastEventId, ApiError>,
+    request: SubscribeRequest,
 ) -> Result<Response, ApiError> {
-    let request = SubscribeRequest {
-        origin,
-        bearer,
-        query: query.map(|Query(params)| params),
-        last_event_id,
-    };
     let (scope, permit) = ConnectionScope::open(&state, request).await?;
     state.metrics.connection_opened("sse");
     let mut keepalive = tokio::time::interval_at(Instant::now() + state.keepalive, state.keepalive);

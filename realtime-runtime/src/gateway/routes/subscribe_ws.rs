@@ -25,7 +25,6 @@ use realtime_core::MessageId;
 
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
-use crate::gateway::extract::{Bearer, LastEventId, Origin, Query, SubscribeParams};
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::GatewayState;
 use crate::StartAt;
@@ -48,18 +47,9 @@ const MAX_BATCH: usize = 64;
 /// WebSocket, or an error response before it.
 pub(crate) async fn connect(
     State(state): State<Arc<GatewayState>>,
-    origin: Origin,
-    bearer: Bearer,
-    query: Result<Query<SubscribeParams>, ApiError>,
-    last_event_id: Result<LastEventId, ApiError>,
+    request: SubscribeRequest,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let request = SubscribeRequest {
-        origin,
-        bearer,
-        query: query.map(|Query(params)| params),
-        last_event_id,
-    };
     let (scope, permit) = ConnectionScope::open(&state, request).await?;
     let tracker = state.tracker.clone();
     Ok(upgrade
