@@ -1,12 +1,19 @@
 // useRealtime in real headless Chromium: a React page (StrictMode) bundled at test time,
 // against real gateway processes. No console error, page error or unhandled rejection is
 // allowed, except Chromium's own log lines for connections a test breaks on purpose.
-import { after, test } from "node:test";
+// The demo page (pages/demo.tsx) is typed by the bindings `$REALTIME_BIN schema --format
+// client` generates here, and type-checked with `tsc --strict` before it is bundled.
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
 
 import { KEY, REDIS_URL, craftToken, freePort, mint, publish, startGateway, uniqueChannel } from "../helpers.mjs";
-import { NETWORK_FAILURES, bundle, openPage, servePage } from "./harness.mjs";
+import { NETWORK_FAILURES, bundle, generateBindings, openPage, servePage, typecheck } from "./harness.mjs";
+
+const demoPage = path.join(path.dirname(fileURLToPath(import.meta.url)), "pages/demo.tsx");
 
 // The demo's script (src/demo/mod.rs): its log lines and the summary it streams word by word.
 const LINES = [
@@ -34,17 +41,38 @@ after(async () => {
 
 const text = (page, selector) => page.textContent(selector);
 
+let bindings;
+let demoScript;
+before(async () => {
+  bindings = await generateBindings();
+  demoScript = await bundle("demo.tsx", { bindings }); // type-checked first
+});
+
+test("the demo page is typed by the generated bindings: tsc --strict passes, and a misread field fails", { timeout: 60_000 }, async () => {
+  const good = await typecheck(demoPage, bindings);
+  assert.equal(good.code, 0, `tsc failed on demo.tsx:\n${good.output}`);
+  const source = readFileSync(demoPage, "utf8");
+  assert.equal(source.split("status?.stage").length, 2, "demo.tsx reads status?.stage once");
+  const misread = path.join(bindings, "demo-misread.tsx");
+  writeFileSync(misread, source.replace("status?.stage", "status?.stag"));
+  const bad = await typecheck(misread, bindings);
+  assert.notEqual(bad.code, 0, "tsc accepted status.stag");
+  const errors = bad.output.split("\n").filter((line) => /error TS\d+/.test(line));
+  assert.equal(errors.length, 1, bad.output);
+  assert.match(errors[0], /^demo-misread\.tsx\(\d+,\d+\): error TS(2339|2551): Property 'stag' does not exist on type 'DemoStatus'/);
+});
+
 for (const transport of ["websocket", "sse"]) {
   test(`a React page renders the demo run live through useRealtime (${transport})`, { timeout: 90_000 }, async () => {
     const config = { transport };
-    const server = await servePage(await bundle("demo.jsx"), config);
+    const server = await servePage(demoScript, config);
     cleanups.push(server.close);
     const gateway = await startGateway(["--demo", "--signing-key", KEY, "--allowed-origin", server.origin]);
     cleanups.push(gateway.stop);
     const created = await fetch(`${gateway.url}/demo/runs`, { method: "POST" });
     assert.equal(created.status, 201);
     const run = await created.json();
-    Object.assign(config, { url: gateway.url, channel: run.channel, token: run.token });
+    Object.assign(config, { url: gateway.url, run_id: run.run_id, token: run.token });
 
     const opened = await openPage(server.url);
     cleanups.push(opened.close);
@@ -65,6 +93,7 @@ for (const transport of ["websocket", "sse"]) {
     await page.waitForSelector("#summary[data-state='finished']", { timeout: 10_000 });
 
     assert.equal(await text(page, "#connection"), "open");
+    assert.equal(await text(page, "#channel"), run.channel, "demoChannel({ run_id }) names the run's channel");
     assert.equal(await text(page, "#stage"), "Done");
     assert.equal(await text(page, "#percent"), "100%");
     assert.deepEqual(await page.$$eval("#log li", (els) => els.map((el) => el.textContent)), LINES);
