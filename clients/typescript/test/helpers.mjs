@@ -72,14 +72,18 @@ export async function startGateway(args = [], port = undefined) {
     url: `http://127.0.0.1:${port}`,
     port,
     output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-        child.on("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-      }),
+    stop: () => stopChild(child),
   };
+}
+
+/** Stops a child process (SIGTERM, SIGKILL after 10 s); resolves with its exit code. */
+export function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.on("exit", (code) => resolve(code));
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+  });
 }
 
 /** Publishes JSON `data`; returns the message id. */

@@ -16,6 +16,7 @@ import path from "node:path";
 import { after, before } from "node:test";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
+import { stopChild } from "../helpers.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -286,12 +287,6 @@ export async function startAppGateway(args = []) {
   return {
     url,
     output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-        child.on("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-      }),
+    stop: () => stopChild(child),
   };
 }
