@@ -134,6 +134,11 @@ error_codes! {
     TooManyConnections => ("too_many_connections", SERVICE_UNAVAILABLE),
     /// The transport (e.g. Redis) failed.
     TransportError => ("transport_error", SERVICE_UNAVAILABLE),
+    /// A client (an IP address or a credential) over its request rate; the response says
+    /// when to retry (`Retry-After`).
+    RateLimited => ("rate_limited", TOO_MANY_REQUESTS),
+    /// A `sub` frame for one channel more than a connection may subscribe to.
+    TooManySubscriptions => ("too_many_subscriptions", FORBIDDEN),
 }
 
 impl fmt::Display for ErrorCode {

@@ -6,11 +6,12 @@
 //! carries. A refused WebSocket frame, which is no response, is counted by the one
 //! function that writes its error frame, through [`GatewayMetrics::refused`].
 //!
-//! A refusal goes to one of three families, by its code: credentials and token scope to
+//! A refusal goes to one of four families, by its code: credentials and token scope to
 //! `realtime_auth_failures_total{reason}`, a schema violation to
-//! `realtime_validation_failures_total`, anything else to
-//! `realtime_rejected_requests_total{reason}`; `reason` is the code (for `unauthorized`,
-//! `missing_credentials` or `wrong_key`).
+//! `realtime_validation_failures_total`, a rate limit to
+//! `realtime_rate_limited_total{route, by}` (`route` is `connect`, `token` or `publish`,
+//! `by` is `ip` or `key`), anything else to `realtime_rejected_requests_total{reason}`;
+//! `reason` is the code (for `unauthorized`, `missing_credentials` or `wrong_key`).
 
 use std::sync::Arc;
 
@@ -39,6 +40,7 @@ pub struct GatewayMetrics {
     auth_failures: Family<Labels, Counter>,
     validation_failures: Counter,
     rejected: Family<Labels, Counter>,
+    rate_limited: Family<Labels, Counter>,
     continuity_lost: Counter,
 }
 
@@ -51,6 +53,7 @@ impl Default for GatewayMetrics {
         let auth_failures = Family::<Labels, Counter>::default();
         let validation_failures = Counter::default();
         let rejected = Family::<Labels, Counter>::default();
+        let rate_limited = Family::<Labels, Counter>::default();
         let continuity_lost = Counter::default();
         registry.register(
             "connections",
@@ -83,6 +86,11 @@ impl Default for GatewayMetrics {
             rejected.clone(),
         );
         registry.register(
+            "rate_limited",
+            "Requests refused for going over a rate limit, by route and by what was limited (ip or key)",
+            rate_limited.clone(),
+        );
+        registry.register(
             "continuity_lost",
             "Notices that messages were lost for a subscriber (history did not reach back)",
             continuity_lost.clone(),
@@ -95,6 +103,7 @@ impl Default for GatewayMetrics {
             auth_failures,
             validation_failures,
             rejected,
+            rate_limited,
             continuity_lost,
         }
     }
@@ -131,6 +140,7 @@ impl GatewayMetrics {
     pub(crate) fn refused(&self, refusal: Refusal) {
         let family = match refusal.code {
             ErrorCode::SchemaViolation => return self.validation_failure(),
+            ErrorCode::RateLimited => return self.rate_limited(refusal.reason),
             ErrorCode::Unauthorized
             | ErrorCode::TokenMalformed
             | ErrorCode::TokenAlgorithmNotAllowed
@@ -147,6 +157,14 @@ impl GatewayMetrics {
             _ => &self.rejected,
         };
         family.get_or_create(&vec![("reason", refusal.reason)]).inc();
+    }
+
+    /// Counts one request refused by a rate limit; `reason` is `<route>/<by>`.
+    fn rate_limited(&self, reason: &'static str) {
+        let (route, by) = reason.split_once('/').unwrap_or((reason, "unknown"));
+        self.rate_limited
+            .get_or_create(&vec![("route", route), ("by", by)])
+            .inc();
     }
 
     pub(crate) fn continuity_lost(&self) {

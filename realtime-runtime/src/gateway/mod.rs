@@ -14,19 +14,21 @@
 //! Publishes to registered channels are validated against the topic's schema (400 with
 //! the violations); unknown channels pass through unless the gateway is strict (404).
 //! Malformed JSON is 400, missing or wrong credentials 401, an out-of-scope token 403, a
-//! body over the limit 413 (never truncated), too many connections 503. Every error is a
+//! body over the limit 413 (never truncated), too many connections 503, a client over its
+//! rate 429 with `Retry-After` (see [`Limits`]). Every error is a
 //! JSON body `{"error", "code", "status", "data"}` whose `code` is an [`ErrorCode`].
 //!
 //! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
 //! with), `auth` (credentials), `scope` (what one subscriber connection receives), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
-//! are counted).
+//! are counted), `limits` (rates, subscriptions per connection, request heads, frame sizes).
 
 mod auth;
 mod code;
 mod error;
 mod extract;
+mod limits;
 mod metrics;
 mod routes;
 mod scope;
@@ -46,6 +48,7 @@ use tokio_util::task::TaskTracker;
 
 pub use code::ErrorCode;
 pub use error::ApiError;
+pub use limits::{Limits, RateLimit, RateLimitParseError, RateLimits, RateUnit, MIN_HEAD_BYTES};
 pub use metrics::GatewayMetrics;
 pub use routes::docs;
 
@@ -81,6 +84,8 @@ pub struct GatewayConfig {
     /// at once (messages already waiting are still written together). A few milliseconds
     /// trade that much latency for fewer system calls per delivery under heavy fan-out.
     pub write_delay: Duration,
+    /// Rate limits, subscriptions per connection, request heads and client frame sizes.
+    pub limits: Limits,
 }
 
 impl Default for GatewayConfig {
@@ -96,6 +101,7 @@ impl Default for GatewayConfig {
             token_ttl: realtime_core::DEFAULT_TOKEN_TTL,
             shutdown_grace: Duration::from_secs(5),
             write_delay: Duration::ZERO,
+            limits: Limits::default(),
         }
     }
 }
@@ -125,6 +131,7 @@ pub(crate) struct GatewayState {
     pub(crate) tracker: TaskTracker,
     pub(crate) shutdown_grace: Duration,
     pub(crate) write_delay: Duration,
+    pub(crate) limits: limits::GatewayLimits,
 }
 
 impl GatewayState {
@@ -188,6 +195,7 @@ impl Gateway {
                 tracker: TaskTracker::new(),
                 shutdown_grace: config.shutdown_grace,
                 write_delay: config.write_delay,
+                limits: limits::GatewayLimits::new(&config.limits),
             }),
         })
     }
@@ -259,7 +267,8 @@ impl Gateway {
         // about 16 KB held for as long as an SSE subscriber stays connected. A clone of the
         // already-stated router is a reference count.
         let app = router.with_state::<()>(());
-        let connections = server::accept_until(listener, app, shutdown, self.state.shutdown.clone()).await;
+        let head = self.state.limits.head;
+        let connections = server::accept_until(listener, app, head, shutdown, self.state.shutdown.clone()).await;
         self.state.shutdown.cancel();
         self.state.tracker.close();
         let deadline = tokio::time::Instant::now() + self.state.shutdown_grace;

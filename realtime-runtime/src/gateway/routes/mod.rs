@@ -24,11 +24,12 @@ mod token;
 use std::sync::Arc;
 
 use axum::http::{header, Method};
-use axum::middleware::map_response_with_state;
+use axum::middleware::{from_fn_with_state, map_response_with_state};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use super::limits::{limit_rate, Route};
 use super::metrics::count_refusals;
 use super::GatewayState;
 
@@ -48,11 +49,13 @@ pub(crate) fn router(state: &Arc<GatewayState>) -> Router {
         } else {
             AllowOrigin::list(state.allowed_origins.clone())
         });
+    // Each rate-limited route counts its requests before its handler reads anything.
+    let limited = |route| from_fn_with_state((state.clone(), route), limit_rate);
     Router::new()
-        .route("/v1/realtime/connect", get(subscribe_ws::connect))
-        .route("/v1/realtime/sse", get(subscribe_sse::subscribe))
-        .route("/v1/realtime/token", post(token::mint_token))
-        .route("/v1/realtime/publish", post(publish::publish))
+        .route("/v1/realtime/connect", get(subscribe_ws::connect).layer(limited(Route::Connect)))
+        .route("/v1/realtime/sse", get(subscribe_sse::subscribe).layer(limited(Route::Connect)))
+        .route("/v1/realtime/token", post(token::mint_token).layer(limited(Route::Token)))
+        .route("/v1/realtime/publish", post(publish::publish).layer(limited(Route::Publish)))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .merge(docs::routes(&state.registry))

@@ -25,6 +25,7 @@ use realtime_core::MessageId;
 
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
+use crate::gateway::limits;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::GatewayState;
 use crate::StartAt;
@@ -54,6 +55,8 @@ pub(crate) async fn connect(
     let tracker = state.tracker.clone();
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
+        .max_message_size(state.limits.max_frame_bytes)
+        .max_frame_size(state.limits.max_frame_bytes)
         .on_upgrade(move |socket| tracker.track_future(run(socket, state, scope, permit)))
         .into_response())
 }
@@ -133,7 +136,11 @@ async fn run(
                 }
             }
             received = socket.recv() => match received {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                None | Some(Ok(Message::Close(_))) => break,
+                Some(Err(error)) => {
+                    limits::close_if_too_large(&mut socket, error).await;
+                    break;
+                }
                 Some(Ok(Message::Pong(_))) => unanswered_pings = 0,
                 Some(Ok(Message::Text(frame))) => {
                     // Boxed: subscribing is the largest future here and a rare one, and
@@ -207,6 +214,7 @@ async fn sub(
         Some(Err(e)) => return Err(ApiError::of(ErrorCode::InvalidSince, e.to_string())),
     };
     let claims = state.verify_token(jwt)?;
+    limits::check_subscription(state, scope, &claims.channel)?;
     scope.add(state, &claims, start).await?;
     Ok(())
 }

@@ -8,23 +8,35 @@
 //! subscription is not given to hyper at all: [`super::sse_direct`] answers it without
 //! hyper's per-connection buffers, which a long-lived SSE subscriber would hold for as long
 //! as it listens.
+//!
+//! Every request carries its connection's peer address as axum's
+//! [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo) (the rate limits read it), and
+//! every request head is bounded in time and size ([`HeadLimits`]): the opening read here
+//! and hyper's own reader (`header_read_timeout`, `max_buf_size`) each stop a head that
+//! takes longer or grows larger, while other connections are served.
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 
 use super::opening::{self, Opening};
 use super::rewind::Rewind;
 use super::sse_direct;
+use crate::gateway::limits::HeadLimits;
 
 /// How long accepting pauses after an error such as too many open files (as `axum::serve`).
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
@@ -39,18 +51,22 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 pub(crate) async fn accept_until(
     listener: TcpListener,
     router: Router,
+    head: HeadLimits,
     shutdown: impl Future<Output = ()>,
     closing: CancellationToken,
 ) -> TaskTracker {
     let connections = TaskTracker::new();
-    let http = http1::Builder::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(head.timeout)
+        .max_buf_size(head.max_bytes);
     let mut shutdown = pin!(shutdown);
     loop {
         let stream = tokio::select! {
             biased;
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) if is_connection_error(&error) => continue,
                 Err(error) => {
                     tracing::error!(%error, "accept error; pausing before accepting again");
@@ -64,6 +80,7 @@ pub(crate) async fn accept_until(
         connections.spawn(serve_connection(
             stream,
             router.clone(),
+            head,
             http.clone(),
             closing.clone(),
         ));
@@ -79,18 +96,28 @@ pub(crate) async fn accept_until(
 /// tell which), until it closes or, once `closing` is cancelled, its in-flight response
 /// is done.
 async fn serve_connection(
-    mut stream: TcpStream,
+    (mut stream, peer): (TcpStream, SocketAddr),
     router: Router,
+    head: HeadLimits,
     http: http1::Builder,
     closing: CancellationToken,
 ) {
     let opening = tokio::select! {
         biased;
         () = closing.cancelled() => return,
-        opening = opening::read(&mut stream) => opening,
+        opening = tokio::time::timeout(head.timeout, opening::read(&mut stream, head.max_bytes)) => match opening {
+            Ok(opening) => opening,
+            Err(_) => {
+                tracing::debug!(%peer, "request head not complete in time; closing");
+                return;
+            }
+        },
     };
     let prefix = match opening {
-        Ok(Opening::Sse(request)) => return sse_direct::serve(stream, router, *request).await,
+        Ok(Opening::Sse(mut request)) => {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            return sse_direct::serve(stream, router, *request).await;
+        }
         Ok(Opening::Other(prefix)) => prefix,
         Ok(Opening::Closed) => return,
         Err(error) => {
@@ -98,7 +125,10 @@ async fn serve_connection(
             return;
         }
     };
-    let service = TowerToHyperService::new(router);
+    let service = TowerToHyperService::new(router.map_request(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    }));
     let conn = http
         .serve_connection(TokioIo::new(Rewind::new(prefix, stream)), service)
         .with_upgrades();

@@ -18,7 +18,8 @@ const SSE_REQUEST_LINE: &[u8] = b"GET /v1/realtime/sse";
 /// The first read's buffer: a request head with a token and browser headers fits.
 const FIRST_READ: usize = 2048;
 
-/// The longest SSE request head read here; a longer one goes to hyper, which refuses it.
+/// The longest SSE request head read here; a longer one goes to hyper, which serves it, or
+/// refuses it when it is over the gateway's head limit.
 const MAX_HEAD: usize = 16 * 1024;
 
 /// The most header lines an SSE request read here may have (hyper's limit is 100).
@@ -35,8 +36,9 @@ pub(super) enum Opening {
 }
 
 /// Reads from `stream` until it is clear whether the connection opens with an SSE
-/// subscription request.
-pub(super) async fn read(stream: &mut TcpStream) -> std::io::Result<Opening> {
+/// subscription request. A head longer than `max_head` bytes is never taken as one: it
+/// goes to hyper, which refuses it with `431`.
+pub(super) async fn read(stream: &mut TcpStream, max_head: usize) -> std::io::Result<Opening> {
     let mut buf = BytesMut::with_capacity(FIRST_READ);
     loop {
         if buf.len() == buf.capacity() {
@@ -50,9 +52,9 @@ pub(super) async fn read(stream: &mut TcpStream) -> std::io::Result<Opening> {
             });
         }
         match classify(&buf) {
-            Step::ReadMore if buf.len() < MAX_HEAD => continue,
-            Step::Sse(request) => return Ok(Opening::Sse(request)),
-            Step::ReadMore | Step::Other => return Ok(Opening::Other(buf.freeze())),
+            Step::ReadMore if buf.len() < MAX_HEAD.min(max_head) => continue,
+            Step::Sse(request) if buf.len() <= max_head => return Ok(Opening::Sse(request)),
+            Step::ReadMore | Step::Sse(_) | Step::Other => return Ok(Opening::Other(buf.freeze())),
         }
     }
 }
