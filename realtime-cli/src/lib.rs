@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use realtime::core::ChannelRegistry;
-use realtime::gateway::{Gateway, GatewayConfig};
+use realtime::gateway::{Gateway, GatewayConfig, Limits, RateLimit, RateLimitParseError, RateLimits};
 
 use axum::Router;
 use realtime::{
@@ -138,6 +138,65 @@ pub struct ServeArgs {
     /// The oldest, in seconds, a message in a channel's history may be.
     #[arg(long, env = "REALTIME_HISTORY_AGE_SECS", default_value_t = HistoryLimits::DEFAULT_MAX_AGE.as_secs())]
     pub history_age_secs: u64,
+    /// Subscriptions (WebSocket and SSE) one IP address may open, as `<count>/<s|m|h>[:<burst>]`
+    /// or `off`; default `20/s:200`.
+    #[arg(long, env = "REALTIME_CONNECT_RATE_IP", value_name = "RATE")]
+    pub connect_rate_ip: Option<RateFlag>,
+    /// Subscriptions one token may open; default `10/s:100`.
+    #[arg(long, env = "REALTIME_CONNECT_RATE_KEY", value_name = "RATE")]
+    pub connect_rate_key: Option<RateFlag>,
+    /// Token requests from one IP address; default `20/s:200`.
+    #[arg(long, env = "REALTIME_TOKEN_RATE_IP", value_name = "RATE")]
+    pub token_rate_ip: Option<RateFlag>,
+    /// Token requests with the signing key; default `200/s:2000`.
+    #[arg(long, env = "REALTIME_TOKEN_RATE_KEY", value_name = "RATE")]
+    pub token_rate_key: Option<RateFlag>,
+    /// Publishes from one IP address; default `500/s:5000`.
+    #[arg(long, env = "REALTIME_PUBLISH_RATE_IP", value_name = "RATE")]
+    pub publish_rate_ip: Option<RateFlag>,
+    /// Publishes with one credential (the signing key, or one publish token); default
+    /// `1000/s:10000`.
+    #[arg(long, env = "REALTIME_PUBLISH_RATE_KEY", value_name = "RATE")]
+    pub publish_rate_key: Option<RateFlag>,
+    /// No rate limit at all (the `--*-rate-*` flags are then ignored), e.g. for a load test
+    /// from one address.
+    #[arg(long, env = "REALTIME_NO_RATE_LIMITS")]
+    pub no_rate_limits: bool,
+    /// The most channels one WebSocket connection may subscribe to.
+    #[arg(long, env = "REALTIME_MAX_SUBSCRIPTIONS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_subscriptions: u64,
+    /// Seconds a client may take to send a request head before its connection is closed.
+    #[arg(long, env = "REALTIME_HEAD_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub head_timeout_secs: u64,
+    /// The largest request head (request line and headers), in bytes; at least 8192.
+    #[arg(long, env = "REALTIME_MAX_HEAD_BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u64).range(8192..))]
+    pub max_head_bytes: u64,
+    /// The largest WebSocket frame or message a client may send, in bytes.
+    #[arg(long, env = "REALTIME_MAX_FRAME_BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_frame_bytes: u64,
+}
+
+/// A `--*-rate-*` flag: a [`RateLimit`] such as `20/s:200`, or `off`.
+///
+/// ```
+/// use realtime_cli::RateFlag;
+///
+/// assert_eq!("off".parse::<RateFlag>().unwrap().0, None);
+/// assert_eq!("5/s".parse::<RateFlag>().unwrap().0.unwrap().burst(), 5);
+/// assert!("5 per second".parse::<RateFlag>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateFlag(pub Option<RateLimit>);
+
+impl std::str::FromStr for RateFlag {
+    type Err = RateLimitParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim().eq_ignore_ascii_case("off") {
+            return Ok(RateFlag(None));
+        }
+        text.parse().map(|rate| RateFlag(Some(rate)))
+    }
 }
 
 impl ServeArgs {
@@ -163,6 +222,35 @@ impl ServeArgs {
         })
     }
 
+    /// The rate limits these arguments describe: each flag given, else the default.
+    pub fn rate_limits(&self) -> RateLimits {
+        if self.no_rate_limits {
+            return RateLimits::off();
+        }
+        let defaults = RateLimits::default();
+        let pick = |flag: Option<RateFlag>, default| flag.map_or(default, |RateFlag(rate)| rate);
+        RateLimits {
+            connect_per_ip: pick(self.connect_rate_ip, defaults.connect_per_ip),
+            connect_per_key: pick(self.connect_rate_key, defaults.connect_per_key),
+            token_per_ip: pick(self.token_rate_ip, defaults.token_per_ip),
+            token_per_key: pick(self.token_rate_key, defaults.token_per_key),
+            publish_per_ip: pick(self.publish_rate_ip, defaults.publish_per_ip),
+            publish_per_key: pick(self.publish_rate_key, defaults.publish_per_key),
+        }
+    }
+
+    /// The limits these arguments describe.
+    pub fn limits(&self) -> Limits {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Limits {
+            rates: self.rate_limits(),
+            max_subscriptions: size(self.max_subscriptions),
+            head_timeout: Duration::from_secs(self.head_timeout_secs),
+            max_head_bytes: size(self.max_head_bytes),
+            max_frame_bytes: size(self.max_frame_bytes),
+        }
+    }
+
     /// The gateway settings these arguments describe.
     pub fn gateway_config(&self) -> GatewayConfig {
         GatewayConfig {
@@ -183,6 +271,7 @@ impl ServeArgs {
             keepalive: Duration::from_secs(self.keepalive_secs.max(1)),
             token_ttl: Duration::from_secs(self.token_ttl_secs.max(1)),
             write_delay: Duration::from_millis(self.write_delay_ms),
+            limits: self.limits(),
             ..GatewayConfig::default()
         }
     }

@@ -12,6 +12,7 @@ mod docs;
 mod hang_guard;
 mod idempotency;
 mod lifecycle;
+mod limits;
 mod publish;
 mod refusals;
 mod resume;

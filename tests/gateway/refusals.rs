@@ -9,7 +9,7 @@ use crate::support::{config, unix_now, SIGNING_KEY};
 use crate::{start, target};
 
 /// The value of the metric line starting with `series` (name and labels), 0 if absent.
-fn value(metrics: &str, series: &str) -> u64 {
+pub(crate) fn value(metrics: &str, series: &str) -> u64 {
     metrics
         .lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))

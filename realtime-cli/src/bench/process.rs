@@ -35,6 +35,8 @@ impl Server {
         let mut command = Command::new(exe);
         command
             .args(["bench-gateway", "--dev", "--addr", "127.0.0.1:0"])
+            // Every simulated client connects and publishes from 127.0.0.1.
+            .arg("--no-rate-limits")
             .args(["--max-connections", &max_connections.to_string()])
             .args(["--write-delay-ms", &write_delay_ms.to_string()])
             .env("RUST_LOG", "error");

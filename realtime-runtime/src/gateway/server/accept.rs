@@ -41,6 +41,9 @@ use crate::gateway::limits::HeadLimits;
 /// How long accepting pauses after an error such as too many open files (as `axum::serve`).
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 
+/// The least time hyper is given for the rest of a head the opening read began.
+const MIN_HEAD_TIME: Duration = Duration::from_millis(10);
+
 /// Accepts connections on `listener` and serves `router` on each until `shutdown`
 /// completes; then stops accepting (the listener is closed), cancels `closing` and asks
 /// every connection to close once its in-flight response is done.
@@ -99,9 +102,10 @@ async fn serve_connection(
     (mut stream, peer): (TcpStream, SocketAddr),
     router: Router,
     head: HeadLimits,
-    http: http1::Builder,
+    mut http: http1::Builder,
     closing: CancellationToken,
 ) {
+    let accepted = tokio::time::Instant::now();
     let opening = tokio::select! {
         biased;
         () = closing.cancelled() => return,
@@ -125,6 +129,8 @@ async fn serve_connection(
             return;
         }
     };
+    // The first head's time is counted from the accept, the opening read included.
+    http.header_read_timeout(head.timeout.saturating_sub(accepted.elapsed()).max(MIN_HEAD_TIME));
     let service = TowerToHyperService::new(router.map_request(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         request
