@@ -58,7 +58,12 @@ fn each_limit_flag_reaches_the_gateway() {
         }
     );
     assert_eq!(
-        (limits.max_subscriptions, limits.head_timeout, limits.max_head_bytes, limits.max_frame_bytes),
+        (
+            limits.max_subscriptions,
+            limits.head_timeout,
+            limits.max_head_bytes,
+            limits.max_frame_bytes
+        ),
         (3, Duration::from_secs(4), 9000, 2048)
     );
     assert_eq!(args.gateway_config().limits, limits);

@@ -316,7 +316,10 @@ async fn a_head_over_the_size_limit_is_431_and_the_server_goes_on() {
         );
     }
     // Under the limit, the same requests are served.
-    let request = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: {}\r\n\r\n", "b".repeat(7000));
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(7000)
+    );
     let answer = raw_exchange(&gw, request.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_serving(&gw).await;
@@ -331,7 +334,9 @@ async fn a_client_message_over_the_size_limit_closes_its_websocket_with_1009() {
     .await;
     let mut ws = gw.ws_ok(&gw.token("pipeline:frame", &["status"])).await;
     // Under the limit: answered.
-    let reply = ws.request(&json!({ "kind": "nothing", "data": "x".repeat(900) })).await;
+    let reply = ws
+        .request(&json!({ "kind": "nothing", "data": "x".repeat(900) }))
+        .await;
     assert_eq!(reply["data"]["code"], "unknown_frame", "{reply}");
     // Over it: the connection is closed with 1009.
     ws.send_text(&"y".repeat(2000)).await;

@@ -268,7 +268,8 @@ impl Gateway {
         // already-stated router is a reference count.
         let app = router.with_state::<()>(());
         let head = self.state.limits.head;
-        let connections = server::accept_until(listener, app, head, shutdown, self.state.shutdown.clone()).await;
+        let connections =
+            server::accept_until(listener, app, head, shutdown, self.state.shutdown.clone()).await;
         self.state.shutdown.cancel();
         self.state.tracker.close();
         let deadline = tokio::time::Instant::now() + self.state.shutdown_grace;

@@ -82,13 +82,14 @@ pub(crate) async fn limit_rate(
 /// `429 rate_limited` with `Retry-After`, counted under `<route>/<by>`.
 fn too_many(route: Route, exceeded: Exceeded) -> Response {
     let secs = exceeded.retry_after_secs();
-    let by = if exceeded.by == "ip" { "address" } else { "credential" };
+    let by = if exceeded.by == "ip" {
+        "address"
+    } else {
+        "credential"
+    };
     let error = ApiError::of(
         ErrorCode::RateLimited,
-        format!(
-            "too many {} from this {by}: retry in {secs} s",
-            route.describe()
-        ),
+        format!("too many {} from this {by}: retry in {secs} s", route.describe()),
     )
     .with_data(json!({ "retry_after": secs, "limit": format!("per_{}", exceeded.by) }))
     .counted_as(route.reason(exceeded.by));

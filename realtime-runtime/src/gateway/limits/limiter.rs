@@ -118,7 +118,12 @@ impl RateLimiters {
 
     /// Counts one request of `route` from `ip` presenting `credential`: refused if either
     /// its address or its credential is over its rate (the address is checked first).
-    pub(crate) fn check(&self, route: Route, ip: Option<IpAddr>, credential: Option<&str>) -> Result<(), Exceeded> {
+    pub(crate) fn check(
+        &self,
+        route: Route,
+        ip: Option<IpAddr>,
+        credential: Option<&str>,
+    ) -> Result<(), Exceeded> {
         let limiters = self.route(route);
         if let (Some(limiter), Some(ip)) = (&limiters.ip, ip) {
             limiter
@@ -176,7 +181,10 @@ mod tests {
         assert!(exceeded.wait > Duration::from_secs(29), "{exceeded:?}");
         assert!(exceeded.retry_after_secs() <= 30, "{exceeded:?}");
         // Another address, and routes without limits, are not held back.
-        assert_eq!(limiters.check(Route::Publish, Some("10.0.0.2".parse().unwrap()), None), Ok(()));
+        assert_eq!(
+            limiters.check(Route::Publish, Some("10.0.0.2".parse().unwrap()), None),
+            Ok(())
+        );
         assert_eq!(limiters.check(Route::Connect, ip, Some("t")), Ok(()));
     }
 
@@ -186,13 +194,22 @@ mod tests {
         let a = Some("10.0.0.1".parse().unwrap());
         let b = Some("10.0.0.2".parse().unwrap());
         assert_eq!(limiters.check(Route::Publish, a, Some("key-1")), Ok(()));
-        assert_eq!(limiters.check(Route::Publish, b, Some("key-1")).unwrap_err().by, "key");
+        assert_eq!(
+            limiters.check(Route::Publish, b, Some("key-1")).unwrap_err().by,
+            "key"
+        );
         assert_eq!(limiters.check(Route::Publish, None, Some("key-2")), Ok(()));
     }
 
     #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
-        let at = |millis| Exceeded { by: "ip", wait: Duration::from_millis(millis) }.retry_after_secs();
+        let at = |millis| {
+            Exceeded {
+                by: "ip",
+                wait: Duration::from_millis(millis),
+            }
+            .retry_after_secs()
+        };
         assert_eq!((at(1), at(999), at(1000), at(1001), at(0)), (1, 1, 1, 2, 1));
     }
 

@@ -165,7 +165,10 @@ mod tests {
     #[test]
     fn rates_read_with_units_and_bursts() {
         assert_eq!("5/s".parse::<RateLimit>().unwrap(), RateLimit::per_second(5));
-        assert_eq!(" 60/min ".parse::<RateLimit>().unwrap(), RateLimit::per_minute(60));
+        assert_eq!(
+            " 60/min ".parse::<RateLimit>().unwrap(),
+            RateLimit::per_minute(60)
+        );
         let hourly: RateLimit = "3600/h:10".parse().unwrap();
         assert_eq!(hourly.interval(), Duration::from_secs(1));
         assert_eq!(hourly.burst(), 10);

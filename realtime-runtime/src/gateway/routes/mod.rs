@@ -52,10 +52,22 @@ pub(crate) fn router(state: &Arc<GatewayState>) -> Router {
     // Each rate-limited route counts its requests before its handler reads anything.
     let limited = |route| from_fn_with_state((state.clone(), route), limit_rate);
     Router::new()
-        .route("/v1/realtime/connect", get(subscribe_ws::connect).layer(limited(Route::Connect)))
-        .route("/v1/realtime/sse", get(subscribe_sse::subscribe).layer(limited(Route::Connect)))
-        .route("/v1/realtime/token", post(token::mint_token).layer(limited(Route::Token)))
-        .route("/v1/realtime/publish", post(publish::publish).layer(limited(Route::Publish)))
+        .route(
+            "/v1/realtime/connect",
+            get(subscribe_ws::connect).layer(limited(Route::Connect)),
+        )
+        .route(
+            "/v1/realtime/sse",
+            get(subscribe_sse::subscribe).layer(limited(Route::Connect)),
+        )
+        .route(
+            "/v1/realtime/token",
+            post(token::mint_token).layer(limited(Route::Token)),
+        )
+        .route(
+            "/v1/realtime/publish",
+            post(publish::publish).layer(limited(Route::Publish)),
+        )
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .merge(docs::routes(&state.registry))
