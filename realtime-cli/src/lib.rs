@@ -174,6 +174,15 @@ pub struct ServeArgs {
     /// The largest WebSocket frame or message a client may send, in bytes.
     #[arg(long, env = "REALTIME_MAX_FRAME_BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_frame_bytes: u64,
+    /// A proxy whose `X-Forwarded-For` is believed for the per-IP rates (repeat, or
+    /// comma-separate); none by default, and then the header is never read.
+    #[arg(
+        long = "trusted-proxy",
+        env = "REALTIME_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A `--*-rate-*` flag: a [`RateLimit`] such as `20/s:200`, or `off`.
@@ -248,6 +257,7 @@ impl ServeArgs {
             head_timeout: Duration::from_secs(self.head_timeout_secs),
             max_head_bytes: size(self.max_head_bytes),
             max_frame_bytes: size(self.max_frame_bytes),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 

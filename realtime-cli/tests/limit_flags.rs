@@ -43,6 +43,10 @@ fn each_limit_flag_reaches_the_gateway() {
         "9000",
         "--max-frame-bytes",
         "2048",
+        "--trusted-proxy",
+        "10.0.0.1,::1",
+        "--trusted-proxy",
+        "10.0.0.2",
     ])
     .unwrap();
     let limits = args.limits();
@@ -66,6 +70,11 @@ fn each_limit_flag_reaches_the_gateway() {
         ),
         (3, Duration::from_secs(4), 9000, 2048)
     );
+    let proxies: Vec<std::net::IpAddr> = ["10.0.0.1", "::1", "10.0.0.2"]
+        .iter()
+        .map(|ip| ip.parse().unwrap())
+        .collect();
+    assert_eq!(limits.trusted_proxies, proxies);
     assert_eq!(args.gateway_config().limits, limits);
 }
 
@@ -86,6 +95,7 @@ fn malformed_limit_flags_are_refused_with_the_reason() {
         ("--max-subscriptions", "0"),
         ("--head-timeout-secs", "0"),
         ("--max-frame-bytes", "0"),
+        ("--trusted-proxy", "10.0.0.0/8"),
     ] {
         assert!(serve(&[flag, value]).is_err(), "{flag} {value}");
     }

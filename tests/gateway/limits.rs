@@ -118,6 +118,44 @@ async fn publishes_over_an_addresss_rate_are_429_whatever_the_credential() {
     assert_eq!(rate_limited(&gw, "publish", "ip").await, 1);
 }
 
+/// A publish with an `X-Forwarded-For` header.
+async fn publish_forwarded_for(gw: &TestGateway, forwarded: &str) -> u16 {
+    let header = reqwest::header::HeaderValue::from_str(forwarded).unwrap();
+    let (reply, _) = gw
+        .publish_with_headers(
+            Some(SIGNING_KEY),
+            &target("pipeline:fwd", "status"),
+            BODY,
+            &[("x-forwarded-for", header)],
+        )
+        .await;
+    reply.status
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
+    let once_a_minute = RateLimits {
+        publish_per_ip: Some(RateLimit::per_minute(1)),
+        ..RateLimits::off()
+    };
+    // Not trusted: the header is ignored, every request is 127.0.0.1's.
+    let gw = start(with_rates(once_a_minute.clone())).await;
+    assert_eq!(publish_forwarded_for(&gw, "203.0.113.1").await, 200);
+    assert_eq!(publish_forwarded_for(&gw, "203.0.113.2").await, 429);
+    // The loopback peer trusted as a proxy: each forwarded client counts on its own, and
+    // what the client wrote before the proxy's entry is ignored.
+    let gw = start(with_limits(Limits {
+        rates: once_a_minute,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Limits::default()
+    }))
+    .await;
+    assert_eq!(publish_forwarded_for(&gw, "203.0.113.1").await, 200);
+    assert_eq!(publish_forwarded_for(&gw, "203.0.113.2").await, 200);
+    assert_eq!(publish_forwarded_for(&gw, "198.51.100.9, 203.0.113.1").await, 429);
+    assert_eq!(rate_limited(&gw, "publish", "ip").await, 1);
+}
+
 #[tokio::test]
 async fn subscriptions_over_an_addresss_rate_are_429_on_websocket_and_sse_alike() {
     let gw = start(with_rates(RateLimits {

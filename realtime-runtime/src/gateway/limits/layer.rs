@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::client_ip::client_ip;
 use super::limiter::Exceeded;
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
@@ -62,7 +63,7 @@ pub(crate) async fn limit_rate(
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip());
+        .map(|ConnectInfo(peer)| client_ip(peer.ip(), &parts.headers, &state.limits.trusted_proxies));
     let Ok(Bearer(bearer)) = Bearer::from_request_parts(&mut parts, &()).await;
     let credential = match route {
         // A subscription's token may come in the query instead.

@@ -1,9 +1,10 @@
 //! The rate limiters: one keyed GCRA limiter (the `governor` crate) per kind of request
 //! and per way of telling clients apart.
 //!
-//! - **Per IP**: the TCP peer address of the connection. IPv6 addresses count per /64 (one
-//!   host usually holds a whole /64), IPv4-mapped IPv6 addresses as IPv4. Headers such as
-//!   `X-Forwarded-For` are not read: anyone can write them.
+//! - **Per IP**: the TCP peer address of the connection, or the client a trusted proxy
+//!   names (see [`super::client_ip`]; `X-Forwarded-For` from anyone else is not read, as
+//!   anyone can write it). IPv6 addresses count per /64 (one host usually holds a whole
+//!   /64), IPv4-mapped IPv6 addresses as IPv4.
 //! - **Per key**: the credential the request presents, as a hash (with a key random per
 //!   process) of its exact text: the signing key for tokens and publishes, the token for
 //!   subscriptions and token-authorized publishes (each token counts on its own, two

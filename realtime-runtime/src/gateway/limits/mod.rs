@@ -16,11 +16,13 @@
 //! - **Client WebSocket messages** ([`Limits::max_frame_bytes`]): a larger frame or message
 //!   closes its connection with close code 1009 (message too big).
 
+mod client_ip;
 mod connection;
 mod layer;
 pub(crate) mod limiter;
 mod rate;
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 pub(crate) use connection::{check_subscription, close_if_too_large};
@@ -57,6 +59,10 @@ pub struct Limits {
     /// The largest WebSocket frame and message a client may send, in bytes. Default 64 KiB:
     /// clients send only `sub` frames with a token, `unsub` frames and pongs.
     pub max_frame_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` is believed: a request from one of these addresses
+    /// is counted under the client address the proxies name (the last one in the header
+    /// that is not a trusted proxy). Empty by default: the header is never read.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Limits {
@@ -67,6 +73,7 @@ impl Default for Limits {
             head_timeout: Duration::from_secs(30),
             max_head_bytes: 32 * 1024,
             max_frame_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -75,9 +82,8 @@ impl Default for Limits {
 /// that kind through unlimited.
 ///
 /// The defaults let a browser, an office behind one NAT address or a backend do anything
-/// ordinary and stop floods; a gateway behind a proxy sees every client at the proxy's
-/// address, so there raise the per-IP rates or set them to `None` (the gateway reads no
-/// `X-Forwarded-For`).
+/// ordinary and stop floods. A gateway behind a proxy sees every client at the proxy's
+/// address: name the proxy in [`Limits::trusted_proxies`], or raise the per-IP rates.
 ///
 /// ```
 /// use realtime_runtime::gateway::{RateLimit, RateLimits};
@@ -144,6 +150,7 @@ pub(crate) struct GatewayLimits {
     pub(crate) max_subscriptions: usize,
     pub(crate) head: HeadLimits,
     pub(crate) max_frame_bytes: usize,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
 }
 
 impl GatewayLimits {
@@ -156,6 +163,7 @@ impl GatewayLimits {
                 max_bytes: limits.max_head_bytes.max(MIN_HEAD_BYTES),
             },
             max_frame_bytes: limits.max_frame_bytes.max(1),
+            trusted_proxies: limits.trusted_proxies.iter().map(IpAddr::to_canonical).collect(),
         }
     }
 }
