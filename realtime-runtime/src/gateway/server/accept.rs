@@ -65,7 +65,7 @@ pub(crate) async fn accept_until(
         .max_buf_size(head.max_bytes);
     let mut shutdown = pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let accepted = tokio::select! {
             biased;
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -81,7 +81,7 @@ pub(crate) async fn accept_until(
             },
         };
         connections.spawn(serve_connection(
-            stream,
+            accepted,
             router.clone(),
             head,
             http.clone(),
