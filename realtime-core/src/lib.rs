@@ -12,7 +12,8 @@
 //! - [`Envelope`] is what travels between publishers and subscribers.
 //! - [`TopicSpec`] carries a topic's schema, compiled once into a validator and cached.
 //! - [`TokenAuthority`] mints and verifies subscription tokens scoped to one channel and
-//!   some of its topics.
+//!   some of its topics; [`TokenSigner`] mints them with a private key (EdDSA, ES256) for
+//!   gateways that verify with the public keys of a [`PublicKeySet`].
 #![warn(missing_docs)]
 
 mod channel;
@@ -26,8 +27,10 @@ mod pattern;
 mod registry;
 mod run;
 mod schema;
+mod key_set;
 mod signing_key;
 mod token;
+mod token_signer;
 mod topic;
 
 pub use channel::{Channel, TopicKey};
@@ -44,8 +47,10 @@ pub use run::{RunStatus, RunUpdate, RUN_TOPIC};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;
 pub use schema::{SchemaViolation, Violation};
+pub use key_set::{KeySetError, PublicKey, PublicKeySet, SharedKeySet};
 pub use signing_key::SigningKey;
 pub use token::{
     SubscriptionToken, TokenAuthority, TokenClaims, TokenError, TokenTopic, DEFAULT_TOKEN_TTL, TOKEN_ISSUER,
 };
+pub use token_signer::{SignerKeyError, TokenSigner};
 pub use topic::{Payload, Topic, TopicSpec};
