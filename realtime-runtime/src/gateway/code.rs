@@ -134,6 +134,12 @@ error_codes! {
     TooManyConnections => ("too_many_connections", SERVICE_UNAVAILABLE),
     /// The transport (e.g. Redis) failed.
     TransportError => ("transport_error", SERVICE_UNAVAILABLE),
+    /// An EdDSA or ES256 token whose header names no `kid`.
+    TokenMissingKid => ("token_missing_kid", UNAUTHORIZED),
+    /// A token whose `kid` names no key of the gateway's JWKS (after a fetch, for a URL).
+    TokenUnknownKey => ("token_unknown_key", UNAUTHORIZED),
+    /// A token whose algorithm is not the one of the key its `kid` names.
+    TokenKeyAlgorithmMismatch => ("token_key_algorithm_mismatch", UNAUTHORIZED),
 }
 
 impl fmt::Display for ErrorCode {

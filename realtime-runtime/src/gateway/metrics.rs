@@ -143,6 +143,9 @@ impl GatewayMetrics {
             | ErrorCode::TokenWrongChannel
             | ErrorCode::TokenTopicNotGranted
             | ErrorCode::TokenCannotPublish
+            | ErrorCode::TokenMissingKid
+            | ErrorCode::TokenUnknownKey
+            | ErrorCode::TokenKeyAlgorithmMismatch
             | ErrorCode::OriginNotAllowed => &self.auth_failures,
             _ => &self.rejected,
         };

@@ -206,7 +206,7 @@ async fn sub(
         Some(Ok(id)) => StartAt::After(id),
         Some(Err(e)) => return Err(ApiError::of(ErrorCode::InvalidSince, e.to_string())),
     };
-    let claims = state.verify_token(jwt)?;
+    let claims = state.verify_token(jwt).await?;
     scope.add(state, &claims, start).await?;
     Ok(())
 }
