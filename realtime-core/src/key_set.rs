@@ -106,7 +106,9 @@ pub enum KeySetError {
     },
     /// A key of a kind tokens are not verified with here (a shared secret `oct`, RSA,
     /// another curve).
-    #[error("key `{kid}` of the JWKS is a {kind} key: only Ed25519 (EdDSA) and P-256 (ES256) keys are accepted")]
+    #[error(
+        "key `{kid}` of the JWKS is a {kind} key: only Ed25519 (EdDSA) and P-256 (ES256) keys are accepted"
+    )]
     UnsupportedKey {
         /// The key's id.
         kid: String,
@@ -141,7 +143,9 @@ const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
 impl PublicKeySet {
     /// Reads and checks a JWKS document.
     pub fn from_json(json: &str) -> Result<Self, KeySetError> {
-        let malformed = |e: serde_json::Error| KeySetError::Malformed { reason: e.to_string() };
+        let malformed = |e: serde_json::Error| KeySetError::Malformed {
+            reason: e.to_string(),
+        };
         let raw: Value = serde_json::from_str(json).map_err(malformed)?;
         let entries = raw
             .get("keys")
@@ -259,19 +263,33 @@ fn public_key(index: usize, jwk: &Jwk) -> Result<PublicKey, KeySetError> {
             (Algorithm::EdDSA, "Ed25519", KeyAlgorithm::EdDSA)
         }
         AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256 => {
-            let point = [&[4][..], &coordinate(&kid, "x", &p.x)?, &coordinate(&kid, "y", &p.y)?].concat();
+            let point = [
+                &[4][..],
+                &coordinate(&kid, "x", &p.x)?,
+                &coordinate(&kid, "y", &p.y)?,
+            ]
+            .concat();
             p256::PublicKey::from_sec1_bytes(&point)
                 .map_err(|_| invalid_key(&kid, "(`x`, `y`) is not a point of P-256"))?;
             (Algorithm::ES256, "P-256", KeyAlgorithm::ES256)
         }
-        other => return Err(KeySetError::UnsupportedKey { kid, kind: kind_of(other) }),
+        other => {
+            return Err(KeySetError::UnsupportedKey {
+                kid,
+                kind: kind_of(other),
+            })
+        }
     };
     if let Some(alg) = jwk.common.key_algorithm.filter(|alg| *alg != expected) {
         return Err(KeySetError::AlgorithmMismatch {
             kid,
             alg: alg.to_string(),
             kind,
-            expected: if expected == KeyAlgorithm::EdDSA { "EdDSA" } else { "ES256" },
+            expected: if expected == KeyAlgorithm::EdDSA {
+                "EdDSA"
+            } else {
+                "ES256"
+            },
         });
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|e| KeySetError::InvalidKey {

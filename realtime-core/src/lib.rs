@@ -21,13 +21,13 @@ mod datastream;
 mod envelope;
 mod error;
 pub mod export;
+mod key_set;
 mod message;
 mod message_id;
 mod pattern;
 mod registry;
 mod run;
 mod schema;
-mod key_set;
 mod signing_key;
 mod token;
 mod token_signer;
@@ -39,6 +39,7 @@ pub use envelope::{Envelope, MessageKind};
 pub use error::{ChannelNameError, DecodeError};
 #[doc(hidden)]
 pub use inventory as __inventory;
+pub use key_set::{KeySetError, PublicKey, PublicKeySet, SharedKeySet};
 pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
 pub use pattern::{is_name_char, is_valid_channel_name, ChannelPattern, PatternSegment, NAME_PUNCTUATION};
@@ -47,7 +48,6 @@ pub use run::{RunStatus, RunUpdate, RUN_TOPIC};
 #[doc(hidden)]
 pub use schema::schema_for as __schema_for;
 pub use schema::{SchemaViolation, Violation};
-pub use key_set::{KeySetError, PublicKey, PublicKeySet, SharedKeySet};
 pub use signing_key::SigningKey;
 pub use token::{
     SubscriptionToken, TokenAuthority, TokenClaims, TokenError, TokenTopic, DEFAULT_TOKEN_TTL, TOKEN_ISSUER,

@@ -316,7 +316,11 @@ impl TokenAuthority {
             TokenHeader::Hs256 => self.decode_hs256(jwt)?,
             TokenHeader::Asymmetric { alg, kid } => match &self.key_set {
                 Some(keys) => decode_asymmetric(&keys.current(), jwt, alg, kid)?,
-                None => return Err(TokenError::AlgorithmNotAllowed { alg: format!("{alg:?}") }),
+                None => {
+                    return Err(TokenError::AlgorithmNotAllowed {
+                        alg: format!("{alg:?}"),
+                    })
+                }
             },
         };
         if claims.iss != TOKEN_ISSUER {
@@ -338,7 +342,8 @@ impl TokenAuthority {
 
     /// An HS256 token: the signing key, then the fallback key. Never a key of the key set.
     fn decode_hs256(&self, jwt: &str) -> Result<TokenClaims, TokenError> {
-        let decode = |key: &SigningKey| decode_with(jwt, &DecodingKey::from_secret(key.secret()), Algorithm::HS256);
+        let decode =
+            |key: &SigningKey| decode_with(jwt, &DecodingKey::from_secret(key.secret()), Algorithm::HS256);
         match decode(&self.key) {
             Err(TokenError::BadSignature) => match &self.fallback {
                 Some(fallback) => decode(fallback),
@@ -357,7 +362,9 @@ fn decode_asymmetric(
     kid: Option<String>,
 ) -> Result<TokenClaims, TokenError> {
     let Some(kid) = kid else {
-        return Err(TokenError::MissingKid { alg: format!("{alg:?}") });
+        return Err(TokenError::MissingKid {
+            alg: format!("{alg:?}"),
+        });
     };
     let Some(key) = keys.get(&kid) else {
         return Err(TokenError::UnknownKey { kid });
@@ -430,10 +437,7 @@ enum TokenHeader {
     /// HS256: the signing key.
     Hs256,
     /// EdDSA or ES256: the key set, by `kid`.
-    Asymmetric {
-        alg: Algorithm,
-        kid: Option<String>,
-    },
+    Asymmetric { alg: Algorithm, kid: Option<String> },
 }
 
 /// Rejects a token whose form is wrong or whose header names an algorithm other than

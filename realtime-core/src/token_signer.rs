@@ -200,7 +200,9 @@ fn pem_label(pem: &str) -> Result<String, SignerKeyError> {
         .find("-----BEGIN ")
         .ok_or_else(|| not_pem("no `-----BEGIN` line"))?;
     let rest = &pem[start + "-----BEGIN ".len()..];
-    let end = rest.find("-----").ok_or_else(|| not_pem("an unterminated `BEGIN` line"))?;
+    let end = rest
+        .find("-----")
+        .ok_or_else(|| not_pem("an unterminated `BEGIN` line"))?;
     Ok(rest[..end].to_owned())
 }
 

@@ -5,7 +5,8 @@
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use realtime_core::{
-    KeySetError, PublicKeySet, SharedKeySet, SignerKeyError, SigningKey, TokenAuthority, TokenError, TokenSigner,
+    KeySetError, PublicKeySet, SharedKeySet, SignerKeyError, SigningKey, TokenAuthority, TokenError,
+    TokenSigner,
 };
 use serde_json::{json, Value};
 
@@ -71,7 +72,9 @@ fn forge(header: Value, signature: &[u8]) -> String {
 fn eddsa_and_es256_tokens_verify_with_the_key_their_kid_names() {
     let tokens = authority(JWKS);
     for (kid, pem) in [("ed-a", ED_A), ("es-a", P256_A), ("es-a", P256_A_SEC1)] {
-        let claims = tokens.verify(&mint(kid, pem)).unwrap_or_else(|e| panic!("{kid}: {e}"));
+        let claims = tokens
+            .verify(&mint(kid, pem))
+            .unwrap_or_else(|e| panic!("{kid}: {e}"));
         assert_eq!(claims.channel, "pipeline:a");
     }
 }
@@ -100,7 +103,9 @@ fn an_hs256_token_whose_secret_is_a_public_key_of_the_set_is_refused() {
     let tokens = authority(JWKS);
     let jwks: Value = serde_json::from_str(JWKS).unwrap();
     let ed_x = jwks["keys"][0]["x"].as_str().unwrap();
-    let raw_x = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(ed_x).unwrap();
+    let raw_x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(ed_x)
+        .unwrap();
     let secrets: [(&str, &[u8]); 5] = [
         ("Ed25519 PEM", ED_A_PUB.as_bytes()),
         ("P-256 PEM", P256_A_PUB.as_bytes()),
@@ -154,7 +159,9 @@ fn unknown_and_missing_kids_are_refused() {
     let tokens = authority(JWKS);
     assert_eq!(
         tokens.verify(&mint("ed-nope", ED_A)),
-        Err(TokenError::UnknownKey { kid: "ed-nope".into() })
+        Err(TokenError::UnknownKey {
+            kid: "ed-nope".into()
+        })
     );
     assert_eq!(
         tokens.verify(&forge(json!({"alg": "EdDSA"}), &[0; 64])),
@@ -164,7 +171,10 @@ fn unknown_and_missing_kids_are_refused() {
 
 #[test]
 fn a_token_signed_by_another_key_under_a_known_kid_has_a_bad_signature() {
-    assert_eq!(authority(JWKS).verify(&mint("ed-a", ED_B)), Err(TokenError::BadSignature));
+    assert_eq!(
+        authority(JWKS).verify(&mint("ed-a", ED_B)),
+        Err(TokenError::BadSignature)
+    );
 }
 
 #[test]
@@ -179,8 +189,14 @@ fn asymmetric_tokens_are_refused_without_a_key_set() {
 #[test]
 fn the_times_of_an_asymmetric_token_are_checked() {
     let signer = TokenSigner::from_pem("ed-a", ED_A).unwrap();
-    let jwt = signer.mint_at("pipeline:a", ["status"], false, now() - 3600).unwrap().jwt;
-    assert!(matches!(authority(JWKS).verify(&jwt), Err(TokenError::Expired { .. })));
+    let jwt = signer
+        .mint_at("pipeline:a", ["status"], false, now() - 3600)
+        .unwrap()
+        .jwt;
+    assert!(matches!(
+        authority(JWKS).verify(&jwt),
+        Err(TokenError::Expired { .. })
+    ));
 }
 
 #[test]
@@ -189,10 +205,16 @@ fn a_replaced_key_set_accepts_the_new_key_and_refuses_the_removed_one() {
     let tokens = TokenAuthority::new(SigningKey::new(SIGNING_KEY)).with_key_set(keys.clone());
     let (old, new) = (mint("ed-a", ED_A), mint("ed-b", ED_B));
     assert!(tokens.verify(&old).is_ok());
-    assert_eq!(tokens.verify(&new), Err(TokenError::UnknownKey { kid: "ed-b".into() }));
+    assert_eq!(
+        tokens.verify(&new),
+        Err(TokenError::UnknownKey { kid: "ed-b".into() })
+    );
     keys.replace(PublicKeySet::from_json(JWKS_B).unwrap());
     assert!(tokens.verify(&new).is_ok());
-    assert_eq!(tokens.verify(&old), Err(TokenError::UnknownKey { kid: "ed-a".into() }));
+    assert_eq!(
+        tokens.verify(&old),
+        Err(TokenError::UnknownKey { kid: "ed-a".into() })
+    );
 }
 
 /// The fixture JWKS with its first key changed by `edit`.

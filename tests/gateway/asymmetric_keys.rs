@@ -12,7 +12,10 @@ use crate::support::{config, forge_jwt, unix_now, SseClient, TestGateway, WsClie
 use crate::{assert_serving, start, target};
 
 fn subscribe_token(signer: &TokenSigner, channel: &str) -> String {
-    signer.mint_names(channel, ["status"], false).expect("a token").jwt
+    signer
+        .mint_names(channel, ["status"], false)
+        .expect("a token")
+        .jwt
 }
 
 /// The next message on a WebSocket, past any notice (which has no `topic`).
@@ -35,9 +38,15 @@ async fn sse_message(sse: &mut SseClient) -> Value {
     }
 }
 
-async fn publish_status(gw: &TestGateway, credential: &str, channel: &str, message: &str) -> crate::support::Reply {
+async fn publish_status(
+    gw: &TestGateway,
+    credential: &str,
+    channel: &str,
+    message: &str,
+) -> crate::support::Reply {
     let body = json!({"message": message, "percent": 1}).to_string();
-    gw.publish(Some(credential), &target(channel, "status"), body).await
+    gw.publish(Some(credential), &target(channel, "status"), body)
+        .await
 }
 
 #[tokio::test]
@@ -75,7 +84,10 @@ async fn a_publish_token_signed_with_a_private_key_publishes_its_topics_only() {
     let gw = start(with_jwks_file(config())).await;
     let mut sse = gw.sse_ok(&subscribe_token(&eddsa(), "pipeline:pubkey")).await;
     for signer in [eddsa(), es256()] {
-        let jwt = signer.mint_names("pipeline:pubkey", ["status"], true).unwrap().jwt;
+        let jwt = signer
+            .mint_names("pipeline:pubkey", ["status"], true)
+            .unwrap()
+            .jwt;
         let reply = publish_status(&gw, &jwt, "pipeline:pubkey", signer.kid()).await;
         assert_eq!(reply.status, 200, "{reply:?}");
         assert_eq!(sse_message(&mut sse).await["data"]["message"], signer.kid());
@@ -87,7 +99,10 @@ async fn a_publish_token_signed_with_a_private_key_publishes_its_topics_only() {
     publish_status(&gw, &subscribe_only, "pipeline:pubkey", "x")
         .await
         .assert_error(403, "token_cannot_publish");
-    let unknown = signer("ed-nope", "ed25519-a.pem").mint_names("pipeline:pubkey", ["status"], true).unwrap().jwt;
+    let unknown = signer("ed-nope", "ed25519-a.pem")
+        .mint_names("pipeline:pubkey", ["status"], true)
+        .unwrap()
+        .jwt;
     publish_status(&gw, &unknown, "pipeline:pubkey", "x")
         .await
         .assert_error(401, "token_unknown_key");
@@ -97,21 +112,39 @@ async fn a_publish_token_signed_with_a_private_key_publishes_its_topics_only() {
 async fn hs256_tokens_and_the_signing_key_work_unchanged_beside_a_jwks() {
     let gw = start(with_jwks_file(config())).await;
     let mut ws = gw.ws_ok(&gw.token("pipeline:hs", &["status"])).await;
-    let reply = publish_status(&gw, &gw.publish_token("pipeline:hs", &["status"]), "pipeline:hs", "hs").await;
+    let reply = publish_status(
+        &gw,
+        &gw.publish_token("pipeline:hs", &["status"]),
+        "pipeline:hs",
+        "hs",
+    )
+    .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(ws_message(&mut ws).await["data"]["message"], "hs");
     ws.close().await;
     let minted = gw
-        .mint_over_http(Some(SIGNING_KEY), "", r#"[{"channel": "pipeline:hs", "name": "status"}]"#)
+        .mint_over_http(
+            Some(SIGNING_KEY),
+            "",
+            r#"[{"channel": "pipeline:hs", "name": "status"}]"#,
+        )
         .await;
     assert_eq!(minted.status, 201, "{minted:?}");
 }
 
 /// Both WebSocket and SSE refuse `token` with 401 and `code`, and the server still serves.
 async fn assert_refused(gw: &TestGateway, token: &str, code: &str) {
-    let ws = gw.ws(Some(token), None).await.err().expect("the upgrade is refused");
+    let ws = gw
+        .ws(Some(token), None)
+        .await
+        .err()
+        .expect("the upgrade is refused");
     ws.assert_error(401, code);
-    let sse = gw.sse(Some(token), None).await.err().expect("the SSE request is refused");
+    let sse = gw
+        .sse(Some(token), None)
+        .await
+        .err()
+        .expect("the SSE request is refused");
     sse.assert_error(401, code);
     assert_serving(gw).await;
 }
@@ -137,7 +170,9 @@ async fn algorithm_confusion_an_hs256_token_signed_with_a_public_key_is_refused(
     let jwks: Value = serde_json::from_str(&fixture("jwks.json")).unwrap();
     let ed_x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     use base64::Engine;
-    let raw_x = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&ed_x).unwrap();
+    let raw_x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&ed_x)
+        .unwrap();
     let secrets = [
         fixture("ed25519-a.pub.pem").into_bytes(),
         fixture("p256-a.pub.pem").into_bytes(),
@@ -164,10 +199,17 @@ async fn refused_asymmetric_tokens_each_have_their_code() {
     // The right kid, another key's signature.
     let impostor = subscribe_token(&signer("ed-a", "ed25519-b.pem"), "pipeline:a");
     assert_refused(&gw, &impostor, "token_bad_signature").await;
-    let expired = eddsa().mint_at("pipeline:a", ["status"], false, unix_now() - 3600).unwrap().jwt;
+    let expired = eddsa()
+        .mint_at("pipeline:a", ["status"], false, unix_now() - 3600)
+        .unwrap()
+        .jwt;
     assert_refused(&gw, &expired, "token_expired").await;
     let metrics = gw.metrics().await;
-    for code in ["token_key_algorithm_mismatch", "token_unknown_key", "token_missing_kid"] {
+    for code in [
+        "token_key_algorithm_mismatch",
+        "token_unknown_key",
+        "token_missing_kid",
+    ] {
         assert!(
             metrics.contains(&format!("realtime_auth_failures_total{{reason=\"{code}\"}} 2")),
             "{code} counted once per WebSocket and SSE refusal:\n{metrics}"
@@ -178,7 +220,12 @@ async fn refused_asymmetric_tokens_each_have_their_code() {
 #[tokio::test]
 async fn without_a_jwks_asymmetric_tokens_are_not_allowed() {
     let gw = start(config()).await;
-    assert_refused(&gw, &subscribe_token(&eddsa(), "pipeline:a"), "token_algorithm_not_allowed").await;
+    assert_refused(
+        &gw,
+        &subscribe_token(&eddsa(), "pipeline:a"),
+        "token_algorithm_not_allowed",
+    )
+    .await;
 }
 
 fn gateway_error(config: GatewayConfig) -> GatewayConfigError {
@@ -211,7 +258,10 @@ async fn a_jwks_file_with_a_private_key_or_that_cannot_be_read_stops_the_gateway
         jwks_file: Some(dir.join("missing.json")),
         ..config()
     });
-    assert!(matches!(missing, GatewayConfigError::JwksFileUnreadable { .. }), "{missing}");
+    assert!(
+        matches!(missing, GatewayConfigError::JwksFileUnreadable { .. }),
+        "{missing}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -222,11 +272,18 @@ async fn a_jwks_file_and_url_together_or_a_url_not_http_are_refused() {
         ..with_jwks_file(config())
     });
     assert!(matches!(both, GatewayConfigError::JwksFileAndUrl), "{both}");
-    for url in ["https://keys.example/jwks.json", "not a url", "file:///etc/jwks.json"] {
+    for url in [
+        "https://keys.example/jwks.json",
+        "not a url",
+        "file:///etc/jwks.json",
+    ] {
         let refused = gateway_error(GatewayConfig {
             jwks_url: Some(url.into()),
             ..config()
         });
-        assert!(matches!(refused, GatewayConfigError::JwksUrlInvalid { .. }), "{url}: {refused}");
+        assert!(
+            matches!(refused, GatewayConfigError::JwksUrlInvalid { .. }),
+            "{url}: {refused}"
+        );
     }
 }

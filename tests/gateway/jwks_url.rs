@@ -18,8 +18,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::keys::{eddsa, eddsa_b, fixture, signer};
-use crate::support::{config, guard, TestGateway};
 use crate::start;
+use crate::support::{config, guard, TestGateway};
 
 /// What the JWKS server answers, and how often it was asked.
 struct Served {
@@ -43,7 +43,9 @@ impl JwksServer {
         let app = Router::new()
             .route("/jwks.json", get(answer))
             .with_state(served.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
         let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("the JWKS server serves");
@@ -95,7 +97,10 @@ fn url_config(server: &JwksServer, refresh: Duration, min_interval: Duration) ->
 fn overlap() -> String {
     let mut both: Value = serde_json::from_str(&fixture("jwks.json")).unwrap();
     let b: Value = serde_json::from_str(&fixture("jwks-b.json")).unwrap();
-    both["keys"].as_array_mut().unwrap().extend(b["keys"].as_array().unwrap().iter().cloned());
+    both["keys"]
+        .as_array_mut()
+        .unwrap()
+        .extend(b["keys"].as_array().unwrap().iter().cloned());
     both.to_string()
 }
 
@@ -123,12 +128,23 @@ async fn a_token_with_a_new_kid_is_accepted_as_soon_as_the_jwks_url_has_it() {
     let gw = start(url_config(&server, HOUR, Duration::ZERO)).await;
     assert_eq!(refusal(&gw, &token(&eddsa())).await, None);
     let before = server.fetches();
-    assert_eq!(refusal(&gw, &token(&eddsa_b())).await.as_deref(), Some("token_unknown_key"));
+    assert_eq!(
+        refusal(&gw, &token(&eddsa_b())).await.as_deref(),
+        Some("token_unknown_key")
+    );
     assert_eq!(server.fetches(), before + 1, "the unknown kid was looked up once");
     // The token service starts signing with a new key and publishes both.
     server.serve(StatusCode::OK, &overlap());
-    assert_eq!(refusal(&gw, &token(&eddsa_b())).await, None, "accepted without a restart");
-    assert_eq!(refusal(&gw, &token(&eddsa())).await, None, "the old key still, meanwhile");
+    assert_eq!(
+        refusal(&gw, &token(&eddsa_b())).await,
+        None,
+        "accepted without a restart"
+    );
+    assert_eq!(
+        refusal(&gw, &token(&eddsa())).await,
+        None,
+        "the old key still, meanwhile"
+    );
 }
 
 #[tokio::test]
@@ -152,7 +168,10 @@ async fn a_flood_of_unknown_kids_fetches_at_most_once_per_interval() {
     assert_eq!(server.fetches(), 1, "fetched at start");
     for i in 0..20 {
         let stranger = signer(&format!("unknown-{i}"), "ed25519-b.pem");
-        assert_eq!(refusal(&gw, &token(&stranger)).await.as_deref(), Some("token_unknown_key"));
+        assert_eq!(
+            refusal(&gw, &token(&stranger)).await.as_deref(),
+            Some("token_unknown_key")
+        );
     }
     assert_eq!(server.fetches(), 1, "no fetch within the minimum interval");
 }
@@ -174,7 +193,11 @@ async fn a_failed_fetch_keeps_the_last_good_set() {
     for (status, body) in failures {
         server.serve(status, &body);
         server.wait_for_fetches(2).await;
-        assert_eq!(refusal(&gw, &jwt).await, None, "kept after a {status} answer of {body}");
+        assert_eq!(
+            refusal(&gw, &jwt).await,
+            None,
+            "kept after a {status} answer of {body}"
+        );
         assert_eq!(
             refusal(&gw, &token(&eddsa_b())).await.as_deref(),
             Some("token_unknown_key"),
