@@ -30,6 +30,7 @@ mod run;
 mod schema;
 mod signing_key;
 mod token;
+mod token_decode;
 mod token_signer;
 mod topic;
 

@@ -13,11 +13,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
-use crate::{Channel, PublicKeySet, SharedKeySet, SigningKey, TopicKey};
+use crate::token_decode::{check_header, decode_asymmetric, decode_with, TokenHeader};
+use crate::{Channel, SharedKeySet, SigningKey, TopicKey};
 
 /// The issuer written into every token.
 pub const TOKEN_ISSUER: &str = "realtime-rs";
@@ -354,51 +354,6 @@ impl TokenAuthority {
     }
 }
 
-/// An EdDSA or ES256 token: the key its `kid` names, which must be a key for `alg`.
-fn decode_asymmetric(
-    keys: &PublicKeySet,
-    jwt: &str,
-    alg: Algorithm,
-    kid: Option<String>,
-) -> Result<TokenClaims, TokenError> {
-    let Some(kid) = kid else {
-        return Err(TokenError::MissingKid {
-            alg: format!("{alg:?}"),
-        });
-    };
-    let Some(key) = keys.get(&kid) else {
-        return Err(TokenError::UnknownKey { kid });
-    };
-    if key.algorithm() != alg {
-        return Err(TokenError::KeyAlgorithmMismatch {
-            kid,
-            alg: format!("{alg:?}"),
-            key_alg: format!("{:?}", key.algorithm()),
-        });
-    }
-    decode_with(jwt, key.decoding_key(), alg)
-}
-
-/// Checks the signature with `key` for `alg` only, and reads the claims.
-fn decode_with(jwt: &str, key: &DecodingKey, alg: Algorithm) -> Result<TokenClaims, TokenError> {
-    let mut validation = Validation::new(alg);
-    // Times are checked by `verify_at`, against an explicit clock.
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<TokenClaims>(jwt, key, &validation)
-        .map(|data| data.claims)
-        .map_err(|err| match err.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
-            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => TokenError::AlgorithmNotAllowed {
-                alg: "unknown".into(),
-            },
-            _ => TokenError::Malformed {
-                reason: err.to_string(),
-            },
-        })
-}
-
 /// The claims of a new token: sorted, distinct topics, at least one.
 pub(crate) fn claims_at<'t>(
     channel: &str,
@@ -430,42 +385,6 @@ pub(crate) fn claims_at<'t>(
             .collect(),
         publish,
     })
-}
-
-/// What a token's header says about how to verify it.
-enum TokenHeader {
-    /// HS256: the signing key.
-    Hs256,
-    /// EdDSA or ES256: the key set, by `kid`.
-    Asymmetric { alg: Algorithm, kid: Option<String> },
-}
-
-/// Rejects a token whose form is wrong or whose header names an algorithm other than
-/// HS256, EdDSA or ES256, before any signature is computed.
-fn check_header(jwt: &str) -> Result<TokenHeader, TokenError> {
-    let malformed = |reason: &str| TokenError::Malformed {
-        reason: reason.to_owned(),
-    };
-    let mut parts = jwt.split('.');
-    let (Some(header), Some(_claims), Some(_sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed("a JWT has three parts separated by `.`"));
-    };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .map_err(|_| malformed("the header is not base64url"))?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
-    let kid = header.get("kid").and_then(|k| k.as_str()).map(str::to_owned);
-    let alg = match header.get("alg").and_then(|a| a.as_str()) {
-        Some("HS256") => return Ok(TokenHeader::Hs256),
-        Some("EdDSA") => Algorithm::EdDSA,
-        Some("ES256") => Algorithm::ES256,
-        Some(alg) => return Err(TokenError::AlgorithmNotAllowed { alg: alg.to_owned() }),
-        None => return Err(malformed("the header names no algorithm")),
-    };
-    Ok(TokenHeader::Asymmetric { alg, kid })
 }
 
 pub(crate) fn unix_now() -> u64 {
