@@ -183,7 +183,9 @@ pub enum TokenError {
     },
 }
 
-/// Mints and verifies tokens with a signing key and an optional fallback key.
+/// Mints and verifies tokens with a signing key and an optional fallback key (HS256) and,
+/// with [`with_key_set`](TokenAuthority::with_key_set), verifies EdDSA and ES256 tokens with
+/// public keys (minted by a [`crate::TokenSigner`]).
 ///
 /// ```
 /// use realtime_core::{SigningKey, TokenAuthority};
