@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 const KEY: &str = "signkey-test-6a6b";
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../realtime-core/tests/fixtures/keys").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../realtime-core/tests/fixtures/keys")
+        .join(name)
 }
 
 fn signer(kid: &str, pem: &str) -> TokenSigner {
@@ -83,8 +85,14 @@ fn token(signer: &TokenSigner) -> String {
 async fn serve_with_a_jwks_file_accepts_tokens_of_its_keys_only() {
     let jwks = fixture("jwks.json");
     let serve = Serve::start(&["--jwks-file", jwks.to_str().unwrap()]);
-    assert_eq!(serve.subscribe(&token(&signer("ed-a", "ed25519-a.pem"))).await.0, 200);
-    assert_eq!(serve.subscribe(&token(&signer("es-a", "p256-a.pem"))).await.0, 200);
+    assert_eq!(
+        serve.subscribe(&token(&signer("ed-a", "ed25519-a.pem"))).await.0,
+        200
+    );
+    assert_eq!(
+        serve.subscribe(&token(&signer("es-a", "p256-a.pem"))).await.0,
+        200
+    );
     assert_eq!(
         serve.subscribe(&token(&signer("ed-b", "ed25519-b.pem"))).await,
         (401, "token_unknown_key".to_owned())
@@ -101,7 +109,8 @@ fn serve_output(args: &[&str]) -> Output {
 
 #[test]
 fn serve_refuses_to_start_with_a_jwks_holding_a_private_key() {
-    let mut jwks: Value = serde_json::from_str(&std::fs::read_to_string(fixture("jwks.json")).unwrap()).unwrap();
+    let mut jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("jwks.json")).unwrap()).unwrap();
     jwks["keys"][0]["d"] = json!("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
     let path = std::env::temp_dir().join(format!("realtime-cli-private-jwks-{}.json", std::process::id()));
     std::fs::write(&path, jwks.to_string()).unwrap();
@@ -109,7 +118,10 @@ fn serve_refuses_to_start_with_a_jwks_holding_a_private_key() {
     std::fs::remove_file(&path).ok();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("key `ed-a` of the JWKS holds a private part (`d`)"), "{stderr}");
+    assert!(
+        stderr.contains("key `ed-a` of the JWKS holds a private part (`d`)"),
+        "{stderr}"
+    );
 }
 
 #[test]

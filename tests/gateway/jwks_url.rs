@@ -174,6 +174,17 @@ async fn a_flood_of_unknown_kids_fetches_at_most_once_per_interval() {
         );
     }
     assert_eq!(server.fetches(), 1, "no fetch within the minimum interval");
+    assert_eq!(fetch_count(&gw, "ok").await, 1);
+}
+
+/// `realtime_jwks_fetches_total{result}` of the gateway's metrics.
+async fn fetch_count(gw: &TestGateway, result: &str) -> u64 {
+    let metrics = gw.metrics().await;
+    let prefix = format!("realtime_jwks_fetches_total{{result=\"{result}\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map_or(0, |n| n.trim().parse().expect("a count"))
 }
 
 #[tokio::test]
@@ -204,4 +215,6 @@ async fn a_failed_fetch_keeps_the_last_good_set() {
             "nothing of the refused document was taken"
         );
     }
+    assert!(fetch_count(&gw, "failed").await >= 8, "{}", gw.metrics().await);
+    assert!(fetch_count(&gw, "ok").await >= 1, "{}", gw.metrics().await);
 }

@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::metrics::JwksFetchCounter;
 use super::{GatewayConfig, GatewayConfigError};
 
 /// How long one fetch of the JWKS may take.
@@ -50,18 +51,20 @@ pub(crate) struct JwksFetcher {
     min_interval: Duration,
     /// When the last fetch started; held while a fetch runs, so fetches never overlap.
     last_fetch: Mutex<Option<Instant>>,
+    counter: JwksFetchCounter,
 }
 
 /// The key set of a configuration, and the fetcher that keeps it current if it comes
 /// from a URL.
 pub(crate) fn key_source(
     config: &GatewayConfig,
+    counter: JwksFetchCounter,
 ) -> Result<(Option<SharedKeySet>, Option<Arc<JwksFetcher>>), GatewayConfigError> {
     match (&config.jwks_file, &config.jwks_url) {
         (Some(_), Some(_)) => Err(GatewayConfigError::JwksFileAndUrl),
         (Some(path), None) => Ok((Some(SharedKeySet::new(read_file(path)?)), None)),
         (None, Some(url)) => {
-            let fetcher = JwksFetcher::new(url, config.jwks_refresh, config.jwks_min_interval)?;
+            let fetcher = JwksFetcher::new(url, config, counter)?;
             Ok((Some(fetcher.keys.clone()), Some(Arc::new(fetcher))))
         }
         (None, None) => Ok((None, None)),
@@ -80,7 +83,7 @@ fn read_file(path: &Path) -> Result<PublicKeySet, GatewayConfigError> {
 }
 
 impl JwksFetcher {
-    fn new(url: &str, refresh: Duration, min_interval: Duration) -> Result<Self, GatewayConfigError> {
+    fn new(url: &str, config: &GatewayConfig, counter: JwksFetchCounter) -> Result<Self, GatewayConfigError> {
         let invalid = |reason: String| GatewayConfigError::JwksUrlInvalid {
             url: url.to_owned(),
             reason,
@@ -100,9 +103,10 @@ impl JwksFetcher {
             url: parsed,
             http,
             keys: SharedKeySet::default(),
-            refresh,
-            min_interval,
+            refresh: config.jwks_refresh,
+            min_interval: config.jwks_min_interval,
             last_fetch: Mutex::new(None),
+            counter,
         })
     }
 
@@ -139,7 +143,9 @@ impl JwksFetcher {
     }
 
     async fn fetch_logged(&self) {
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        self.counter.fetched(fetched.is_ok());
+        match fetched {
             Ok(set) => {
                 tracing::debug!(url = %self.url, keys = set.len(), "fetched the JWKS");
                 self.keys.replace(set);

@@ -217,7 +217,8 @@ impl Gateway {
         if let Some(fallback) = &config.fallback_key {
             tokens = tokens.with_fallback(fallback.clone());
         }
-        let (keys, jwks) = jwks::key_source(&config)?;
+        let metrics = GatewayMetrics::default();
+        let (keys, jwks) = jwks::key_source(&config, metrics.jwks_fetches())?;
         if let Some(keys) = keys {
             tokens = tokens.with_key_set(keys);
         }
@@ -227,7 +228,7 @@ impl Gateway {
                 tokens,
                 jwks,
                 registry: ChannelRegistry::new(),
-                metrics: GatewayMetrics::default(),
+                metrics,
                 dev: config.dev,
                 strict: config.strict,
                 allowed_origins: auth::origin_values(&config.allowed_origins),
