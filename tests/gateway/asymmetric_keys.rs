@@ -132,6 +132,15 @@ async fn hs256_tokens_and_the_signing_key_work_unchanged_beside_a_jwks() {
     assert_eq!(minted.status, 201, "{minted:?}");
 }
 
+#[tokio::test]
+async fn an_asymmetric_publish_token_is_no_signing_key_for_the_token_route() {
+    let gw = start(with_jwks_file(config())).await;
+    let jwt = eddsa().mint_names("pipeline:a", ["status"], true).unwrap().jwt;
+    gw.mint_over_http(Some(&jwt), "", r#"[{"channel": "pipeline:a", "name": "status"}]"#)
+        .await
+        .assert_error(401, "unauthorized");
+}
+
 /// Both WebSocket and SSE refuse `token` with 401 and `code`, and the server still serves.
 async fn assert_refused(gw: &TestGateway, token: &str, code: &str) {
     let ws = gw
