@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::keys::{eddsa, eddsa_b, es256, fixture, signer, with_jwks_file};
 use crate::support::{config, forge_jwt, unix_now, SseClient, TestGateway, WsClient, SIGNING_KEY};
-use crate::{assert_serving, start, target};
+use crate::token_refusals::assert_refused_at_connect;
+use crate::{start, target};
 
 fn subscribe_token(signer: &TokenSigner, channel: &str) -> String {
     signer
@@ -143,19 +144,7 @@ async fn an_asymmetric_publish_token_is_no_signing_key_for_the_token_route() {
 
 /// Both WebSocket and SSE refuse `token` with 401 and `code`, and the server still serves.
 async fn assert_refused(gw: &TestGateway, token: &str, code: &str) {
-    let ws = gw
-        .ws(Some(token), None)
-        .await
-        .err()
-        .expect("the upgrade is refused");
-    ws.assert_error(401, code);
-    let sse = gw
-        .sse(Some(token), None)
-        .await
-        .err()
-        .expect("the SSE request is refused");
-    sse.assert_error(401, code);
-    assert_serving(gw).await;
+    assert_refused_at_connect(gw, Some(token), code).await;
 }
 
 fn claims(channel: &str) -> Value {
