@@ -99,11 +99,11 @@ pub struct ReadmeDoctests;
 extern crate self as realtime;
 
 pub use realtime_core::{
-    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Envelope,
+    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Envelope, Jwk,
     KeySetError, Message, MessageId, MessageKind, Payload, PublicKey, PublicKeySet, RunStatus, RunUpdate,
     SchemaViolation, SharedKeySet, SignerKeyError, SigningKey, StreamEnd, StreamError, StreamStatus,
-    SubscriptionToken, TokenAuthority, TokenClaims, TokenError, TokenSigner, Topic, TopicKey, TopicSpec,
-    Violation, RUN_TOPIC,
+    SubscriptionToken, TokenAlgorithm, TokenAuthority, TokenClaims, TokenError, TokenSigner, Topic, TopicKey,
+    TopicSpec, Violation, RUN_TOPIC,
 };
 pub use realtime_macros::channel;
 pub use realtime_runtime::{

@@ -54,12 +54,12 @@ impl fmt::Debug for PublicKey {
 /// The public keys asymmetric tokens are verified with, by `kid`.
 ///
 /// ```
-/// use realtime_core::{KeySetError, PublicKeySet};
+/// use realtime_core::{KeySetError, PublicKeySet, TokenAlgorithm};
 ///
 /// let jwks = r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "ed-1",
 ///     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
 /// let keys = PublicKeySet::from_json(jwks).unwrap();
-/// assert_eq!(keys.get("ed-1").unwrap().algorithm(), jsonwebtoken::Algorithm::EdDSA);
+/// assert_eq!(keys.get("ed-1").unwrap().algorithm(), TokenAlgorithm::EdDSA);
 ///
 /// // A private part is refused: a verifier holds public keys only.
 /// let private = jwks.replace(r#""kid""#, r#""d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A", "kid""#);

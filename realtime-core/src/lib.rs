@@ -40,6 +40,10 @@ pub use envelope::{Envelope, MessageKind};
 pub use error::{ChannelNameError, DecodeError};
 #[doc(hidden)]
 pub use inventory as __inventory;
+/// A JSON Web Key, as [`TokenSigner::public_jwk`] gives it.
+pub use jsonwebtoken::jwk::Jwk;
+/// The algorithm of a token or key (`HS256`, `EdDSA`, `ES256` are the ones accepted).
+pub use jsonwebtoken::Algorithm as TokenAlgorithm;
 pub use key_set::{KeySetError, PublicKey, PublicKeySet, SharedKeySet};
 pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
