@@ -99,9 +99,10 @@ pub struct ReadmeDoctests;
 extern crate self as realtime;
 
 pub use realtime_core::{
-    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Envelope,
-    Message, MessageId, MessageKind, Payload, RunStatus, RunUpdate, SchemaViolation, SigningKey, StreamEnd,
-    StreamError, StreamStatus, SubscriptionToken, TokenAuthority, TokenClaims, TokenError, Topic, TopicKey,
+    is_valid_channel_name, Channel, ChannelNameError, ChannelPattern, DataStream, DecodeError, Envelope, Jwk,
+    KeySetError, Message, MessageId, MessageKind, Payload, PublicKey, PublicKeySet, RunStatus, RunUpdate,
+    SchemaViolation, SharedKeySet, SignerKeyError, SigningKey, StreamEnd, StreamError, StreamStatus,
+    SubscriptionToken, TokenAlgorithm, TokenAuthority, TokenClaims, TokenError, TokenSigner, Topic, TopicKey,
     TopicSpec, Violation, RUN_TOPIC,
 };
 pub use realtime_macros::channel;

@@ -35,6 +35,7 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,6 +92,19 @@ pub struct ServeArgs {
     /// The previous signing key, still accepted while keys rotate.
     #[arg(long, env = "REALTIME_SIGNING_KEY_FALLBACK", hide_env_values = true)]
     pub signing_key_fallback: Option<String>,
+    /// A JWKS file of the public keys EdDSA and ES256 tokens are verified with (by `kid`).
+    #[arg(long, env = "REALTIME_JWKS_FILE", conflicts_with = "jwks_url")]
+    pub jwks_file: Option<PathBuf>,
+    /// An `http://` URL of that JWKS: fetched at start, every `--jwks-refresh-secs`, and
+    /// when a token names an unknown kid (at most once per `--jwks-min-interval-secs`).
+    #[arg(long, env = "REALTIME_JWKS_URL")]
+    pub jwks_url: Option<String>,
+    /// Seconds between fetches of `--jwks-url`.
+    #[arg(long, env = "REALTIME_JWKS_REFRESH_SECS", default_value_t = 300)]
+    pub jwks_refresh_secs: u64,
+    /// The fewest seconds between two fetches of `--jwks-url` prompted by unknown kids.
+    #[arg(long, env = "REALTIME_JWKS_MIN_INTERVAL_SECS", default_value_t = 10)]
+    pub jwks_min_interval_secs: u64,
     /// Dev mode: no credentials needed. Never on a shared or public machine.
     #[arg(long, env = "REALTIME_DEV")]
     pub dev: bool,
@@ -274,6 +288,10 @@ impl ServeArgs {
                 .clone()
                 .filter(|k| !k.is_empty())
                 .map(SigningKey::new),
+            jwks_file: self.jwks_file.clone(),
+            jwks_url: self.jwks_url.clone().filter(|u| !u.is_empty()),
+            jwks_refresh: Duration::from_secs(self.jwks_refresh_secs.max(1)),
+            jwks_min_interval: Duration::from_secs(self.jwks_min_interval_secs),
             dev: self.dev,
             strict: self.strict,
             allowed_origins: self.allowed_origins.clone(),

@@ -12,7 +12,8 @@
 //! - [`Envelope`] is what travels between publishers and subscribers.
 //! - [`TopicSpec`] carries a topic's schema, compiled once into a validator and cached.
 //! - [`TokenAuthority`] mints and verifies subscription tokens scoped to one channel and
-//!   some of its topics.
+//!   some of its topics; [`TokenSigner`] mints them with a private key (EdDSA, ES256) for
+//!   gateways that verify with the public keys of a [`PublicKeySet`].
 #![warn(missing_docs)]
 
 mod channel;
@@ -20,6 +21,7 @@ mod datastream;
 mod envelope;
 mod error;
 pub mod export;
+mod key_set;
 mod message;
 mod message_id;
 mod pattern;
@@ -28,6 +30,8 @@ mod run;
 mod schema;
 mod signing_key;
 mod token;
+mod token_decode;
+mod token_signer;
 mod topic;
 
 pub use channel::{Channel, TopicKey};
@@ -36,6 +40,11 @@ pub use envelope::{Envelope, MessageKind};
 pub use error::{ChannelNameError, DecodeError};
 #[doc(hidden)]
 pub use inventory as __inventory;
+/// A JSON Web Key, as [`TokenSigner::public_jwk`] gives it.
+pub use jsonwebtoken::jwk::Jwk;
+/// The algorithm of a token or key (`HS256`, `EdDSA`, `ES256` are the ones accepted).
+pub use jsonwebtoken::Algorithm as TokenAlgorithm;
+pub use key_set::{KeySetError, PublicKey, PublicKeySet, SharedKeySet};
 pub use message::Message;
 pub use message_id::{MessageId, ParseMessageIdError};
 pub use pattern::{is_name_char, is_valid_channel_name, ChannelPattern, PatternSegment, NAME_PUNCTUATION};
@@ -48,4 +57,5 @@ pub use signing_key::SigningKey;
 pub use token::{
     SubscriptionToken, TokenAuthority, TokenClaims, TokenError, TokenTopic, DEFAULT_TOKEN_TTL, TOKEN_ISSUER,
 };
+pub use token_signer::{SignerKeyError, TokenSigner};
 pub use topic::{Payload, Topic, TopicSpec};

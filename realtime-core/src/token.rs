@@ -1,18 +1,23 @@
-//! Subscription tokens: HS256 JWTs scoped to one channel and a set of its topics.
+//! Subscription tokens: JWTs scoped to one channel and a set of its topics.
 //!
 //! A server mints a token for a typed channel and typed topics ([`TokenAuthority::mint`]),
 //! hands it to a browser, and the gateway verifies it ([`TokenAuthority::verify`]) and
-//! checks each request against its scope ([`TokenClaims::authorize`]). Verification
-//! accepts the current signing key and, if set, a fallback key, so keys can be rotated
-//! without downtime. Each way a token can be wrong has its own [`TokenError`].
+//! checks each request against its scope ([`TokenClaims::authorize`]).
+//!
+//! HS256 tokens are verified with the signing key and, if set, a fallback key, so keys can
+//! be rotated without downtime. With a key set ([`TokenAuthority::with_key_set`]), EdDSA
+//! and ES256 tokens minted by a [`crate::TokenSigner`] are verified with the public key
+//! their header's `kid` names, and only with the algorithm that key is for; an HS256 token
+//! is never checked against a key of the set. Each way a token can be wrong has its own
+//! [`TokenError`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
-use crate::{Channel, SigningKey, TopicKey};
+use crate::token_decode::{check_header, decode_asymmetric, decode_with, TokenHeader};
+use crate::{Channel, SharedKeySet, SigningKey, TopicKey};
 
 /// The issuer written into every token.
 pub const TOKEN_ISSUER: &str = "realtime-rs";
@@ -101,8 +106,9 @@ pub enum TokenError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Signed with another algorithm than HS256 (including `none`).
-    #[error("the token's algorithm `{alg}` is not allowed: only HS256 is")]
+    /// Signed with an algorithm that is not accepted: anything but HS256, EdDSA and ES256
+    /// (including `none`), or EdDSA and ES256 when no key set is configured.
+    #[error("the token's algorithm `{alg}` is not allowed: HS256 is, and EdDSA and ES256 with a configured key set")]
     AlgorithmNotAllowed {
         /// The algorithm its header names.
         alg: String,
@@ -151,9 +157,35 @@ pub enum TokenError {
     /// It grants no topic at all.
     #[error("a token must grant at least one topic")]
     NoTopics,
+    /// An EdDSA or ES256 token whose header names no `kid`.
+    #[error("the {alg} token names no key: its header needs a `kid`")]
+    MissingKid {
+        /// The algorithm its header names.
+        alg: String,
+    },
+    /// Its `kid` names no key of the key set (yet: a gateway fetching its keys from a URL
+    /// fetches them again before refusing).
+    #[error("the token names key `{kid}`, which the key set does not hold")]
+    UnknownKey {
+        /// The kid it names.
+        kid: String,
+    },
+    /// Its header names another algorithm than the one its key verifies (e.g. an EdDSA
+    /// token naming a P-256 key).
+    #[error("the token is signed with {alg}, but key `{kid}` verifies {key_alg} only")]
+    KeyAlgorithmMismatch {
+        /// The kid it names.
+        kid: String,
+        /// The algorithm its header names.
+        alg: String,
+        /// The algorithm of that key.
+        key_alg: String,
+    },
 }
 
-/// Mints and verifies tokens with a signing key and an optional fallback key.
+/// Mints and verifies tokens with a signing key and an optional fallback key (HS256) and,
+/// with [`with_key_set`](TokenAuthority::with_key_set), verifies EdDSA and ES256 tokens with
+/// public keys (minted by a [`crate::TokenSigner`]).
 ///
 /// ```
 /// use realtime_core::{SigningKey, TokenAuthority};
@@ -167,6 +199,7 @@ pub enum TokenError {
 pub struct TokenAuthority {
     key: SigningKey,
     fallback: Option<SigningKey>,
+    key_set: Option<SharedKeySet>,
     ttl: Duration,
     leeway: Duration,
 }
@@ -177,6 +210,7 @@ impl TokenAuthority {
         TokenAuthority {
             key,
             fallback: None,
+            key_set: None,
             ttl: DEFAULT_TOKEN_TTL,
             leeway: Duration::from_secs(0),
         }
@@ -186,6 +220,18 @@ impl TokenAuthority {
     pub fn with_fallback(mut self, fallback: SigningKey) -> Self {
         self.fallback = Some(fallback);
         self
+    }
+
+    /// Also accept EdDSA and ES256 tokens, each verified with the key of `keys` its `kid`
+    /// names. The set may be replaced while the authority is in use (key rotation).
+    pub fn with_key_set(mut self, keys: SharedKeySet) -> Self {
+        self.key_set = Some(keys);
+        self
+    }
+
+    /// The key set of asymmetric tokens, if any.
+    pub fn key_set(&self) -> Option<&SharedKeySet> {
+        self.key_set.as_ref()
     }
 
     /// How long minted tokens live.
@@ -249,29 +295,7 @@ impl TokenAuthority {
         publish: bool,
         now: u64,
     ) -> Result<SubscriptionToken, TokenError> {
-        let mut names: Vec<&str> = topics.into_iter().collect();
-        names.sort_unstable();
-        names.dedup();
-        if names.is_empty() {
-            return Err(TokenError::NoTopics);
-        }
-        let claims = TokenClaims {
-            iss: TOKEN_ISSUER.to_owned(),
-            jti: uuid::Uuid::new_v4().to_string(),
-            iat: now,
-            nbf: now,
-            exp: now + self.ttl.as_secs().max(1),
-            channel: channel.to_owned(),
-            topics: names
-                .into_iter()
-                .map(|name| TokenTopic {
-                    kind: "run".into(),
-                    channel: channel.to_owned(),
-                    name: name.to_owned(),
-                })
-                .collect(),
-            publish,
-        };
+        let claims = claims_at(channel, topics, publish, now, self.ttl)?;
         let jwt = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
@@ -290,13 +314,16 @@ impl TokenAuthority {
 
     /// Verifies a token as if the time were `now` (seconds since the Unix epoch).
     pub fn verify_at(&self, jwt: &str, now: u64) -> Result<TokenClaims, TokenError> {
-        check_header(jwt)?;
-        let claims = match self.decode_with(&self.key, jwt) {
-            Err(TokenError::BadSignature) => match &self.fallback {
-                Some(fallback) => self.decode_with(fallback, jwt)?,
-                None => return Err(TokenError::BadSignature),
+        let claims = match check_header(jwt)? {
+            TokenHeader::Hs256 => self.decode_hs256(jwt)?,
+            TokenHeader::Asymmetric { alg, kid } => match &self.key_set {
+                Some(keys) => decode_asymmetric(&keys.current(), jwt, alg, kid)?,
+                None => {
+                    return Err(TokenError::AlgorithmNotAllowed {
+                        alg: format!("{alg:?}"),
+                    })
+                }
             },
-            other => other?,
         };
         if claims.iss != TOKEN_ISSUER {
             return Err(TokenError::WrongIssuer { iss: claims.iss });
@@ -315,51 +342,54 @@ impl TokenAuthority {
         Ok(claims)
     }
 
-    fn decode_with(&self, key: &SigningKey, jwt: &str) -> Result<TokenClaims, TokenError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        // Times are checked by `verify_at`, against an explicit clock.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.required_spec_claims.clear();
-        jsonwebtoken::decode::<TokenClaims>(jwt, &DecodingKey::from_secret(key.secret()), &validation)
-            .map(|data| data.claims)
-            .map_err(|err| match err.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
-                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => TokenError::AlgorithmNotAllowed {
-                    alg: "unknown".into(),
-                },
-                _ => TokenError::Malformed {
-                    reason: err.to_string(),
-                },
+    /// An HS256 token: the signing key, then the fallback key. Never a key of the key set.
+    fn decode_hs256(&self, jwt: &str) -> Result<TokenClaims, TokenError> {
+        let decode =
+            |key: &SigningKey| decode_with(jwt, &DecodingKey::from_secret(key.secret()), Algorithm::HS256);
+        match decode(&self.key) {
+            Err(TokenError::BadSignature) => match &self.fallback {
+                Some(fallback) => decode(fallback),
+                None => Err(TokenError::BadSignature),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The claims of a new token: sorted, distinct topics, at least one.
+pub(crate) fn claims_at<'t>(
+    channel: &str,
+    topics: impl IntoIterator<Item = &'t str>,
+    publish: bool,
+    now: u64,
+    ttl: Duration,
+) -> Result<TokenClaims, TokenError> {
+    let mut names: Vec<&str> = topics.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Err(TokenError::NoTopics);
+    }
+    Ok(TokenClaims {
+        iss: TOKEN_ISSUER.to_owned(),
+        jti: uuid::Uuid::new_v4().to_string(),
+        iat: now,
+        nbf: now,
+        exp: now + ttl.as_secs().max(1),
+        channel: channel.to_owned(),
+        topics: names
+            .into_iter()
+            .map(|name| TokenTopic {
+                kind: "run".into(),
+                channel: channel.to_owned(),
+                name: name.to_owned(),
             })
-    }
+            .collect(),
+        publish,
+    })
 }
 
-/// Rejects a token whose form is wrong or whose header names another algorithm than
-/// HS256, before any signature is computed.
-fn check_header(jwt: &str) -> Result<(), TokenError> {
-    let malformed = |reason: &str| TokenError::Malformed {
-        reason: reason.to_owned(),
-    };
-    let mut parts = jwt.split('.');
-    let (Some(header), Some(_claims), Some(_sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed("a JWT has three parts separated by `.`"));
-    };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .map_err(|_| malformed("the header is not base64url"))?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
-    match header.get("alg").and_then(|a| a.as_str()) {
-        Some("HS256") => Ok(()),
-        Some(alg) => Err(TokenError::AlgorithmNotAllowed { alg: alg.to_owned() }),
-        None => Err(malformed("the header names no algorithm")),
-    }
-}
-
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

@@ -3,6 +3,7 @@
 //! Every bad input is refused with its own status and `code`, and leaves the server
 //! serving, which [`assert_serving`] checks after each batch of bad requests.
 
+mod asymmetric_keys;
 mod connections;
 mod datastream;
 #[path = "../common/demo_channel.rs"]
@@ -11,6 +12,9 @@ mod docs;
 #[path = "../common/hang_guard.rs"]
 mod hang_guard;
 mod idempotency;
+mod jwks_url;
+#[path = "../common/keys.rs"]
+mod keys;
 mod lifecycle;
 mod limits;
 mod publish;

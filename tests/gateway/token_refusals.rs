@@ -7,7 +7,7 @@ use crate::support::{config, forge_jwt, unix_now, TestGateway};
 use crate::{assert_serving, start};
 
 /// Both WebSocket and SSE refuse `token` with 401 and `code`, and the server still serves.
-async fn assert_refused_at_connect(gw: &TestGateway, token: Option<&str>, code: &str) {
+pub(crate) async fn assert_refused_at_connect(gw: &TestGateway, token: Option<&str>, code: &str) {
     let ws = gw
         .ws(token, None)
         .await

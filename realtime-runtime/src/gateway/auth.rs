@@ -4,7 +4,7 @@
 //! error frame (see [`super::metrics`]); `counted_as` only names the reason.
 
 use axum::http::HeaderValue;
-use realtime_core::TokenClaims;
+use realtime_core::{TokenClaims, TokenError};
 
 use super::code::ErrorCode;
 use super::error::ApiError;
@@ -35,11 +35,11 @@ impl GatewayState {
     }
 
     /// The signing key, or a token with the publish right.
-    pub(crate) fn authorize_publish(&self, bearer: &Bearer) -> Result<PublishGrant, ApiError> {
+    pub(crate) async fn authorize_publish(&self, bearer: &Bearer) -> Result<PublishGrant, ApiError> {
         match bearer.0.as_deref() {
             Some(presented) if self.tokens.accepts_key(presented) => Ok(PublishGrant::Key),
             Some(presented) if presented.split('.').count() == 3 => {
-                let claims = self.verify_token(presented)?;
+                let claims = self.verify_token(presented).await?;
                 if !claims.publish {
                     return Err(ApiError::of(
                         ErrorCode::TokenCannotPublish,
@@ -56,9 +56,16 @@ impl GatewayState {
         }
     }
 
-    /// Verifies a token.
-    pub(crate) fn verify_token(&self, jwt: &str) -> Result<TokenClaims, ApiError> {
-        self.tokens.verify(jwt).map_err(ApiError::from)
+    /// Verifies a token. One naming a kid the JWKS does not hold is verified again after
+    /// the JWKS URL is fetched (unless it was moments ago): the kid may be a key rotated in.
+    pub(crate) async fn verify_token(&self, jwt: &str) -> Result<TokenClaims, ApiError> {
+        match (self.tokens.verify(jwt), &self.jwks) {
+            (Err(TokenError::UnknownKey { .. }), Some(jwks)) => {
+                jwks.refresh_unless_recent().await;
+                self.tokens.verify(jwt).map_err(ApiError::from)
+            }
+            (verified, _) => verified.map_err(ApiError::from),
+        }
     }
 
     /// Refuses a browser whose `Origin` is not allowed (when a list is configured).

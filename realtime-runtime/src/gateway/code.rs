@@ -139,6 +139,12 @@ error_codes! {
     RateLimited => ("rate_limited", TOO_MANY_REQUESTS),
     /// A `sub` frame for one channel more than a connection may subscribe to.
     TooManySubscriptions => ("too_many_subscriptions", FORBIDDEN),
+    /// An EdDSA or ES256 token whose header names no `kid`.
+    TokenMissingKid => ("token_missing_kid", UNAUTHORIZED),
+    /// A token whose `kid` names no key of the gateway's JWKS (after a fetch, for a URL).
+    TokenUnknownKey => ("token_unknown_key", UNAUTHORIZED),
+    /// A token whose algorithm is not the one of the key its `kid` names.
+    TokenKeyAlgorithmMismatch => ("token_key_algorithm_mismatch", UNAUTHORIZED),
 }
 
 impl fmt::Display for ErrorCode {

@@ -114,6 +114,9 @@ impl From<TokenError> for ApiError {
             TokenError::NoTopics => ErrorCode::TokenNoTopics,
             TokenError::WrongChannel { .. } => ErrorCode::TokenWrongChannel,
             TokenError::TopicNotGranted { .. } => ErrorCode::TokenTopicNotGranted,
+            TokenError::MissingKid { .. } => ErrorCode::TokenMissingKid,
+            TokenError::UnknownKey { .. } => ErrorCode::TokenUnknownKey,
+            TokenError::KeyAlgorithmMismatch { .. } => ErrorCode::TokenKeyAlgorithmMismatch,
             _ => ErrorCode::TokenInvalid,
         };
         Self::of(code, err.to_string())

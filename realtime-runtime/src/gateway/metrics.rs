@@ -42,6 +42,7 @@ pub struct GatewayMetrics {
     rejected: Family<Labels, Counter>,
     rate_limited: Family<Labels, Counter>,
     continuity_lost: Counter,
+    jwks_fetches: Family<Labels, Counter>,
 }
 
 impl Default for GatewayMetrics {
@@ -55,6 +56,7 @@ impl Default for GatewayMetrics {
         let rejected = Family::<Labels, Counter>::default();
         let rate_limited = Family::<Labels, Counter>::default();
         let continuity_lost = Counter::default();
+        let jwks_fetches = Family::<Labels, Counter>::default();
         registry.register(
             "connections",
             "Open subscriber connections, by transport",
@@ -95,6 +97,11 @@ impl Default for GatewayMetrics {
             "Notices that messages were lost for a subscriber (history did not reach back)",
             continuity_lost.clone(),
         );
+        registry.register(
+            "jwks_fetches",
+            "Fetches of the JWKS URL, by result (`ok`, or `failed`: the last good key set is kept)",
+            jwks_fetches.clone(),
+        );
         GatewayMetrics {
             registry,
             connections,
@@ -105,6 +112,7 @@ impl Default for GatewayMetrics {
             rejected,
             rate_limited,
             continuity_lost,
+            jwks_fetches,
         }
     }
 }
@@ -153,6 +161,9 @@ impl GatewayMetrics {
             | ErrorCode::TokenWrongChannel
             | ErrorCode::TokenTopicNotGranted
             | ErrorCode::TokenCannotPublish
+            | ErrorCode::TokenMissingKid
+            | ErrorCode::TokenUnknownKey
+            | ErrorCode::TokenKeyAlgorithmMismatch
             | ErrorCode::OriginNotAllowed => &self.auth_failures,
             _ => &self.rejected,
         };
@@ -171,11 +182,27 @@ impl GatewayMetrics {
         self.continuity_lost.inc();
     }
 
+    /// The counter of JWKS fetches, for the fetcher (made before the gateway's state).
+    pub(crate) fn jwks_fetches(&self) -> JwksFetchCounter {
+        JwksFetchCounter(self.jwks_fetches.clone())
+    }
+
     /// The metrics in the Prometheus text format.
     pub fn render(&self) -> String {
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
+    }
+}
+
+/// Counts the fetches of a JWKS URL by result; a handle on the gateway's counter.
+#[derive(Debug, Clone)]
+pub(crate) struct JwksFetchCounter(Family<Labels, Counter>);
+
+impl JwksFetchCounter {
+    pub(crate) fn fetched(&self, ok: bool) {
+        let result = if ok { "ok" } else { "failed" };
+        self.0.get_or_create(&vec![("result", result)]).inc();
     }
 }
 

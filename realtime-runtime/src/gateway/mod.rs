@@ -20,7 +20,8 @@
 //!
 //! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
-//! with), `auth` (credentials), `scope` (what one subscriber connection receives), `code` and
+//! with), `auth` (credentials), `jwks` (the public keys of asymmetric tokens), `scope` (what
+//! one subscriber connection receives), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
 //! are counted), `limits` (rates, subscriptions per connection, request heads, frame sizes).
 
@@ -28,6 +29,7 @@ mod auth;
 mod code;
 mod error;
 mod extract;
+mod jwks;
 mod limits;
 mod metrics;
 mod routes;
@@ -35,6 +37,7 @@ mod scope;
 mod server;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,6 +68,17 @@ pub struct GatewayConfig {
     pub signing_key: Option<SigningKey>,
     /// A previous signing key still accepted for tokens and publishes.
     pub fallback_key: Option<SigningKey>,
+    /// A JWKS file of the public keys EdDSA and ES256 tokens are verified with (read once,
+    /// at [`Gateway::new`]). Without it or `jwks_url`, only HS256 tokens are accepted.
+    pub jwks_file: Option<PathBuf>,
+    /// An `http://` URL of such a JWKS, fetched when serving starts, every `jwks_refresh`,
+    /// and when a token names an unknown kid (at most once per `jwks_min_interval`).
+    pub jwks_url: Option<String>,
+    /// How often `jwks_url` is fetched again (default 5 minutes).
+    pub jwks_refresh: Duration,
+    /// The least time between two fetches of `jwks_url` prompted by unknown kids
+    /// (default 10 seconds), so a flood of them cannot hammer the URL.
+    pub jwks_min_interval: Duration,
     /// Accept requests without credentials (and sign with [`DEV_SIGNING_KEY`] if no key).
     pub dev: bool,
     /// Refuse publishes and tokens for channels no registered type matches.
@@ -93,6 +107,10 @@ impl Default for GatewayConfig {
         GatewayConfig {
             signing_key: None,
             fallback_key: None,
+            jwks_file: None,
+            jwks_url: None,
+            jwks_refresh: Duration::from_secs(300),
+            jwks_min_interval: Duration::from_secs(10),
             dev: false,
             strict: false,
             allowed_origins: Vec::new(),
@@ -113,12 +131,40 @@ pub enum GatewayConfigError {
     /// Neither a signing key nor dev mode.
     #[error("no signing key: set REALTIME_SIGNING_KEY (or --signing-key), or run in dev mode (--dev)")]
     NoSigningKey,
+    /// Both a JWKS file and a JWKS URL.
+    #[error("give a JWKS file or a JWKS URL, not both")]
+    JwksFileAndUrl,
+    /// The JWKS file cannot be read.
+    #[error("cannot read the JWKS file {path}: {reason}")]
+    JwksFileUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The JWKS file is not a usable key set.
+    #[error("the JWKS file {path} is refused: {source}")]
+    JwksInvalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: realtime_core::KeySetError,
+    },
+    /// The JWKS URL is not an `http://` URL.
+    #[error("the JWKS URL `{url}` is refused: {reason}")]
+    JwksUrlInvalid {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// State shared by every route and connection.
 pub(crate) struct GatewayState {
     pub(crate) realtime: Realtime,
     pub(crate) tokens: TokenAuthority,
+    pub(crate) jwks: Option<Arc<jwks::JwksFetcher>>,
     pub(crate) registry: ChannelRegistry,
     pub(crate) metrics: GatewayMetrics,
     pub(crate) dev: bool,
@@ -179,12 +225,18 @@ impl Gateway {
         if let Some(fallback) = &config.fallback_key {
             tokens = tokens.with_fallback(fallback.clone());
         }
+        let metrics = GatewayMetrics::default();
+        let (keys, jwks) = jwks::key_source(&config, metrics.jwks_fetches())?;
+        if let Some(keys) = keys {
+            tokens = tokens.with_key_set(keys);
+        }
         Ok(Gateway {
             state: Arc::new(GatewayState {
                 realtime,
                 tokens,
+                jwks,
                 registry: ChannelRegistry::new(),
-                metrics: GatewayMetrics::default(),
+                metrics,
                 dev: config.dev,
                 strict: config.strict,
                 allowed_origins: auth::origin_values(&config.allowed_origins),
@@ -267,6 +319,11 @@ impl Gateway {
         // about 16 KB held for as long as an SSE subscriber stays connected. A clone of the
         // already-stated router is a reference count.
         let app = router.with_state::<()>(());
+        if let Some(jwks) = &self.state.jwks {
+            jwks.fetch_first().await;
+            let refresh = jwks.clone().refresh_periodically(self.state.shutdown.clone());
+            self.state.tracker.spawn(refresh);
+        }
         let head = self.state.limits.head;
         let connections =
             server::accept_until(listener, app, head, shutdown, self.state.shutdown.clone()).await;

@@ -91,7 +91,7 @@ impl ConnectionScope {
                 "a subscription token is required: `?token=<jwt>`",
             ));
         };
-        let claims = state.verify_token(jwt)?;
+        let claims = state.verify_token(jwt).await?;
         let start = resume_point(&query, request.last_event_id)?;
         let permit = state.acquire_connection()?;
         let mut scope = ConnectionScope::new();

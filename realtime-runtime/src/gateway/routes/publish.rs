@@ -43,7 +43,7 @@ pub(crate) async fn publish(
     headers: BodyHeaders,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let grant = state.authorize_publish(&bearer)?;
+    let grant = state.authorize_publish(&bearer).await?;
     let Query(params) = query?;
     let (channel, topic) = (params.channel()?, params.topic()?);
     if let PublishGrant::Token(claims) = &grant {

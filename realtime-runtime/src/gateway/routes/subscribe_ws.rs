@@ -213,7 +213,7 @@ async fn sub(
         Some(Ok(id)) => StartAt::After(id),
         Some(Err(e)) => return Err(ApiError::of(ErrorCode::InvalidSince, e.to_string())),
     };
-    let claims = state.verify_token(jwt)?;
+    let claims = state.verify_token(jwt).await?;
     limits::check_subscription(state, scope, &claims.channel)?;
     scope.add(state, &claims, start).await?;
     Ok(())
