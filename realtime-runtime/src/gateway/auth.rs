@@ -56,9 +56,35 @@ impl GatewayState {
         }
     }
 
-    /// Verifies a token.
+    /// Verifies a token: its signature and times, that it lives no longer than the
+    /// gateway accepts, that its channel is one a client may reach, and that it is not
+    /// revoked.
     pub(crate) fn verify_token(&self, jwt: &str) -> Result<TokenClaims, ApiError> {
-        self.tokens.verify(jwt).map_err(ApiError::from)
+        let claims = self.tokens.verify(jwt).map_err(ApiError::from)?;
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if lifetime > self.max_token_lifetime.as_secs() {
+            return Err(ApiError::of(
+                ErrorCode::TokenLifetimeTooLong,
+                format!(
+                    "the token lives {lifetime} s, longer than the {} s this gateway accepts",
+                    self.max_token_lifetime.as_secs()
+                ),
+            ));
+        }
+        if !realtime_core::is_valid_channel_name(&claims.channel) {
+            // The reserved control channels (`$...`) among others: no client reaches them.
+            return Err(crate::PublishError::InvalidChannelName {
+                name: claims.channel,
+            }
+            .into());
+        }
+        if let Some(target) = self.revocations.refusing(&(&claims).into()) {
+            return Err(ApiError::of(
+                ErrorCode::TokenRevoked,
+                format!("the token is revoked ({})", revoked_what(&target)),
+            ));
+        }
+        Ok(claims)
     }
 
     /// Refuses a browser whose `Origin` is not allowed (when a list is configured).
@@ -73,6 +99,15 @@ impl GatewayState {
             ErrorCode::OriginNotAllowed,
             format!("origin {} is not allowed", origin.to_str().unwrap_or("<invalid>")),
         ))
+    }
+}
+
+/// What a revocation names, for people.
+fn revoked_what(target: &super::RevocationTarget) -> String {
+    match target {
+        super::RevocationTarget::Jti(jti) => format!("token `{jti}`"),
+        super::RevocationTarget::Sub(sub) => format!("every token of subject `{sub}`"),
+        super::RevocationTarget::Channel(channel) => format!("every token of channel `{channel}`"),
     }
 }
 

@@ -134,6 +134,14 @@ error_codes! {
     TooManyConnections => ("too_many_connections", SERVICE_UNAVAILABLE),
     /// The transport (e.g. Redis) failed.
     TransportError => ("transport_error", SERVICE_UNAVAILABLE),
+    /// A token revoked (by its `jti`, its subject or its channel).
+    TokenRevoked => ("token_revoked", UNAUTHORIZED),
+    /// A token whose lifetime (`exp` - `iat`) is longer than the gateway accepts.
+    TokenLifetimeTooLong => ("token_lifetime_too_long", UNAUTHORIZED),
+    /// A `refresh` token that does not grant every topic the connection holds of its channel.
+    RefreshNarrower => ("refresh_narrower", FORBIDDEN),
+    /// A revocation request body that is not `{"jti"}`, `{"sub"}` or `{"channel"}`.
+    InvalidRevocation => ("invalid_revocation", BAD_REQUEST),
 }
 
 impl fmt::Display for ErrorCode {

@@ -28,11 +28,14 @@ mod code;
 mod error;
 mod extract;
 mod metrics;
+mod revocation;
 mod routes;
 mod scope;
 mod server;
+mod session;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,7 +50,9 @@ use tokio_util::task::TaskTracker;
 pub use code::ErrorCode;
 pub use error::ApiError;
 pub use metrics::GatewayMetrics;
+pub use revocation::{Revocation, RevocationError, RevocationTarget, REVOCATION_CHANNEL};
 pub use routes::docs;
+pub use session::{REVOKED_CLOSE, SESSION_EXPIRED_CLOSE};
 
 use crate::Realtime;
 
@@ -81,7 +86,18 @@ pub struct GatewayConfig {
     /// at once (messages already waiting are still written together). A few milliseconds
     /// trade that much latency for fewer system calls per delivery under heavy fan-out.
     pub write_delay: Duration,
+    /// The longest a subscriber connection lives, counted from its opening, however its
+    /// tokens are refreshed; `None` (the default) leaves it to the tokens' expiry. See
+    /// the session rules in the README (`### Sessions and refresh`).
+    pub max_session: Option<Duration>,
+    /// The longest lifetime (`exp - iat`) of a token the gateway accepts (default 24 hours);
+    /// a longer one is refused with `token_lifetime_too_long`. It is also how long each
+    /// node holds a revocation: after it, no token the revocation covers can be valid.
+    pub max_token_lifetime: Duration,
 }
+
+/// The longest token lifetime a gateway accepts unless configured otherwise: 24 hours.
+pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for GatewayConfig {
     fn default() -> Self {
@@ -96,6 +112,8 @@ impl Default for GatewayConfig {
             token_ttl: realtime_core::DEFAULT_TOKEN_TTL,
             shutdown_grace: Duration::from_secs(5),
             write_delay: Duration::ZERO,
+            max_session: None,
+            max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 }
@@ -125,6 +143,11 @@ pub(crate) struct GatewayState {
     pub(crate) tracker: TaskTracker,
     pub(crate) shutdown_grace: Duration,
     pub(crate) write_delay: Duration,
+    pub(crate) max_session: Option<Duration>,
+    pub(crate) max_token_lifetime: Duration,
+    pub(crate) revocations: revocation::Revocations,
+    /// Whether the task following other nodes' revocations was started.
+    pub(crate) following: AtomicBool,
 }
 
 impl GatewayState {
@@ -188,6 +211,10 @@ impl Gateway {
                 tracker: TaskTracker::new(),
                 shutdown_grace: config.shutdown_grace,
                 write_delay: config.write_delay,
+                max_session: config.max_session,
+                max_token_lifetime: config.max_token_lifetime,
+                revocations: revocation::Revocations::new(config.max_token_lifetime),
+                following: AtomicBool::new(false),
             }),
         })
     }
@@ -236,9 +263,47 @@ impl Gateway {
         &self.state.realtime
     }
 
+    /// Revokes a token (by `jti`), every token of a subject, or every token of a channel,
+    /// on this node at once and on every node sharing its transport (see
+    /// [`RevocationTarget`]): open connections holding such a token get `closing` with
+    /// code `revoked` and are closed; new uses are refused with `token_revoked`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use realtime_runtime::gateway::{Gateway, GatewayConfig, RevocationTarget};
+    /// use realtime_runtime::Realtime;
+    ///
+    /// let gateway = Gateway::new(Realtime::in_memory(), GatewayConfig { dev: true, ..Default::default() }).unwrap();
+    /// let token = gateway.tokens().mint_names_for("user-42", "room:1", ["chat"], false).unwrap();
+    /// gateway.revoke(RevocationTarget::Sub("user-42".into())).await.unwrap();
+    /// assert!(gateway.check_token(&token.jwt).is_err());
+    /// # }
+    /// ```
+    pub async fn revoke(&self, target: RevocationTarget) -> Result<Revocation, RevocationError> {
+        self.start_following();
+        self.state.revoke(target).await
+    }
+
+    /// Verifies a token as the gateway's routes do: signature, times, lifetime, channel
+    /// name, and revocations.
+    pub fn check_token(&self, jwt: &str) -> Result<realtime_core::TokenClaims, ApiError> {
+        self.state.verify_token(jwt)
+    }
+
     /// The routes, to serve or to merge into a larger application.
     pub fn router(&self) -> Router {
+        self.start_following();
         routes::router(&self.state)
+    }
+
+    /// Starts following the revocations of other nodes, once, if on a Tokio runtime.
+    fn start_following(&self) {
+        if !self.state.following.swap(true, Ordering::AcqRel)
+            && !revocation::start_following(&self.state)
+        {
+            self.state.following.store(false, Ordering::Release);
+        }
     }
 
     /// Serves `router` (this gateway's routes, possibly merged with others) over HTTP/1.1
