@@ -13,9 +13,13 @@ mod hang_guard;
 mod idempotency;
 mod lifecycle;
 mod publish;
+#[path = "../common/redis.rs"]
+mod redis_support;
 mod refusals;
 mod resume;
+mod revocation;
 mod run_lifecycle;
+mod sessions;
 mod sse_direct;
 mod subscribers;
 #[path = "../common/gateway.rs"]

@@ -93,6 +93,7 @@ pub struct GatewayConfig {
     /// The longest lifetime (`exp - iat`) of a token the gateway accepts (default 24 hours);
     /// a longer one is refused with `token_lifetime_too_long`. It is also how long each
     /// node holds a revocation: after it, no token the revocation covers can be valid.
+    /// Never less than `token_ttl`.
     pub max_token_lifetime: Duration,
 }
 
@@ -195,6 +196,8 @@ impl Gateway {
         if let Some(fallback) = &config.fallback_key {
             tokens = tokens.with_fallback(fallback.clone());
         }
+        // The gateway accepts the tokens it mints itself.
+        let max_token_lifetime = config.max_token_lifetime.max(config.token_ttl);
         Ok(Gateway {
             state: Arc::new(GatewayState {
                 realtime,
@@ -212,8 +215,8 @@ impl Gateway {
                 shutdown_grace: config.shutdown_grace,
                 write_delay: config.write_delay,
                 max_session: config.max_session,
-                max_token_lifetime: config.max_token_lifetime,
-                revocations: revocation::Revocations::new(config.max_token_lifetime),
+                max_token_lifetime,
+                revocations: revocation::Revocations::new(max_token_lifetime),
                 following: AtomicBool::new(false),
             }),
         })

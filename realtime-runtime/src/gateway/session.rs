@@ -147,8 +147,9 @@ impl Session {
         }
         self.grants
             .insert(claims.channel.clone(), vec![TokenIdentity::from(claims)]);
+        // A new term; a notice already sent for an end that did not move (the maximum
+        // session) is not sent again.
         self.term_start = SystemTime::now();
-        self.warned_for = None;
         self.schedule();
         Ok(self.end().map_or(0, |(end, _)| unix_secs(end)))
     }
