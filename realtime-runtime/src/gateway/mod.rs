@@ -7,6 +7,7 @@
 //! | `GET /v1/realtime/connect?token=<jwt>` | subscribe over WebSocket |
 //! | `GET /v1/realtime/sse?token=<jwt>` | subscribe over Server-Sent Events |
 //! | `POST /v1/realtime/token` | mint a token (signing key) from `[{"channel", "name"}]`; `201 {"jwt"}` |
+//! | `POST /v1/realtime/revoke` | revoke (signing key) a token `{"jti"}`, a subject's `{"sub"}` or a channel's `{"channel"}` tokens on every node: see [`RevocationTarget`] |
 //! | `POST /v1/realtime/publish?channel=&topic=[&run_id=]` | publish the JSON body (signing key or publish token); with `Content-Type: text/stream`, the body as a data stream of text chunks |
 //! | `GET /healthz`, `GET /metrics` | health, and Prometheus metrics |
 //! | `GET /.well-known/realtime/` (and `channels.schema.json`, `asyncapi.json`, `channels.ts`) | the registered channels' documents, public: see [`docs`] |
@@ -17,9 +18,18 @@
 //! body over the limit 413 (never truncated), too many connections 503. Every error is a
 //! JSON body `{"error", "code", "status", "data"}` whose `code` is an [`ErrorCode`].
 //!
+//! A subscriber connection lives as long as its session: until the earliest expiry of the
+//! tokens it holds (plus the authority's leeway) or [`GatewayConfig::max_session`] after it
+//! opened, with a `session_expiring` notice before and a `closing` notice (code
+//! `session_expired`) at the end; a WebSocket client extends it in band with
+//! `{"kind": "refresh", "data": "<jwt>"}`. Revoking a token ([`Gateway::revoke`]) closes the
+//! connections holding it on every node sharing the transport. The rules are in the
+//! `session` and `revocation` modules' docs, and the README's security section.
+//!
 //! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
-//! with), `auth` (credentials), `scope` (what one subscriber connection receives), `code` and
+//! with), `auth` (credentials), `scope` (what one subscriber connection receives),
+//! `session` (how long it lives), `revocation` (revoked tokens, across nodes), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
 //! are counted).
 
