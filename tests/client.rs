@@ -716,7 +716,7 @@ fn short_tokens(channel: &str, secs: u64) -> (impl TokenSource, Arc<AtomicUsize>
 async fn sessions_of_short_tokens_are_refreshed_in_band_or_resumed_by_reconnecting() {
     let server = Server::any_port().await;
     for transport in TRANSPORTS {
-        let run = Pipeline::new(&format!("short-{transport:?}"));
+        let run = Pipeline::new(format!("short-{transport:?}"));
         let (tokens, calls) = short_tokens(&run.name(), 3);
         let mut sub = guard(
             server
@@ -728,7 +728,10 @@ async fn sessions_of_short_tokens_are_refreshed_in_band_or_resumed_by_reconnecti
         .await
         .unwrap();
         let publisher = tokio::spawn({
-            let (realtime, run) = (server.realtime.clone(), Pipeline::new(&format!("short-{transport:?}")));
+            let (realtime, run) = (
+                server.realtime.clone(),
+                Pipeline::new(format!("short-{transport:?}")),
+            );
             async move {
                 for n in 0..40u8 {
                     realtime.publish(run.status(), status("n", n)).await.unwrap();
@@ -749,8 +752,15 @@ async fn sessions_of_short_tokens_are_refreshed_in_band_or_resumed_by_reconnecti
             }
         }
         guard(publisher).await.unwrap();
-        assert_eq!(received, (0..40).collect::<Vec<_>>(), "{transport:?}: every message once, in order");
-        assert!(calls.load(Ordering::SeqCst) >= 3, "{transport:?}: fresh tokens were asked for");
+        assert_eq!(
+            received,
+            (0..40).collect::<Vec<_>>(),
+            "{transport:?}: every message once, in order"
+        );
+        assert!(
+            calls.load(Ordering::SeqCst) >= 3,
+            "{transport:?}: fresh tokens were asked for"
+        );
         match transport {
             // Refreshed in band: the one connection lived through ~8 s of 3 s tokens.
             ClientTransport::WebSocket => assert_eq!(sub.connections(), 1),

@@ -105,13 +105,21 @@ async fn a_subject_revoked_on_one_node_is_cut_off_on_the_other() {
     assert_refused(&a, &token).await;
     assert_refused(&b, &token).await;
     let published = b
-        .publish(Some(&publish_token), &target(channel, "status"), r#"{"message":"x","percent":1}"#)
+        .publish(
+            Some(&publish_token),
+            &target(channel, "status"),
+            r#"{"message":"x","percent":1}"#,
+        )
         .await;
     published.assert_error(401, "token_revoked");
 
     // Bob's connection is not touched.
     let published = a
-        .publish(Some(SIGNING_KEY), &target(channel, "status"), r#"{"message":"still","percent":1}"#)
+        .publish(
+            Some(SIGNING_KEY),
+            &target(channel, "status"),
+            r#"{"message":"still","percent":1}"#,
+        )
         .await;
     assert_eq!(published.status, 200, "{published:?}");
     assert_eq!(next_frame(&mut bob_on_b).await["data"]["message"], "still");
@@ -120,7 +128,11 @@ async fn a_subject_revoked_on_one_node_is_cut_off_on_the_other() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let mut again = b.ws_ok(&alice(&b, false)).await;
     let published = a
-        .publish(Some(SIGNING_KEY), &target(channel, "status"), r#"{"message":"back","percent":1}"#)
+        .publish(
+            Some(SIGNING_KEY),
+            &target(channel, "status"),
+            r#"{"message":"back","percent":1}"#,
+        )
         .await;
     assert_eq!(published.status, 200);
     assert_eq!(next_frame(&mut again).await["data"]["message"], "back");
@@ -150,13 +162,15 @@ async fn a_node_started_after_a_revocation_learns_it_from_the_control_channel() 
 async fn revoking_one_token_closes_only_its_connections_and_refuses_its_refresh() {
     let gw = start(config()).await;
     let channel = "pipeline:one-token";
-    let first = gw.gateway.tokens().mint_names(channel, ["status"], false).unwrap();
+    let first = gw
+        .gateway
+        .tokens()
+        .mint_names(channel, ["status"], false)
+        .unwrap();
     let second = gw.token(channel, &["status"]);
     let mut held = gw.ws_ok(&first.jwt).await;
     let mut other = gw.ws_ok(&second).await;
-    let reply = other
-        .request(&json!({ "kind": "refresh", "data": second }))
-        .await;
+    let reply = other.request(&json!({ "kind": "refresh", "data": second })).await;
     assert_eq!(reply["data"]["ok"], true, "{reply}");
 
     gw.gateway
@@ -168,12 +182,14 @@ async fn revoking_one_token_closes_only_its_connections_and_refuses_its_refresh(
         .request(&json!({ "kind": "refresh", "data": first.jwt }))
         .await;
     assert_eq!(reply["data"]["code"], "token_revoked", "{reply}");
-    let reply = other
-        .request(&json!({ "kind": "sub", "data": first.jwt }))
-        .await;
+    let reply = other.request(&json!({ "kind": "sub", "data": first.jwt })).await;
     assert_eq!(reply["data"]["code"], "token_revoked", "{reply}");
     let published = gw
-        .publish(Some(SIGNING_KEY), &target(channel, "status"), r#"{"message":"on","percent":1}"#)
+        .publish(
+            Some(SIGNING_KEY),
+            &target(channel, "status"),
+            r#"{"message":"on","percent":1}"#,
+        )
         .await;
     assert_eq!(published.status, 200);
     assert_eq!(next_frame(&mut other).await["data"]["message"], "on");
@@ -192,7 +208,9 @@ async fn revoking_a_channel_closes_every_connection_to_it() {
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_revoked(&mut ws).await;
     assert_refused(&gw, &token).await;
-    let reply = kept.request(&json!({ "kind": "refresh", "data": elsewhere })).await;
+    let reply = kept
+        .request(&json!({ "kind": "refresh", "data": elsewhere }))
+        .await;
     assert_eq!(reply["data"]["ok"], true, "{reply}");
 }
 
@@ -229,7 +247,11 @@ async fn bad_revocation_requests_are_refused_with_their_code() {
 async fn the_control_channel_is_out_of_every_client_s_reach() {
     let gw = start(config()).await;
     let reply = gw
-        .publish(Some(SIGNING_KEY), &target(REVOCATION_CHANNEL, "revoke"), r#"{"target":{"sub":"x"},"revoked_at":0}"#)
+        .publish(
+            Some(SIGNING_KEY),
+            &target(REVOCATION_CHANNEL, "revoke"),
+            r#"{"target":{"sub":"x"},"revoked_at":0}"#,
+        )
         .await;
     reply.assert_error(400, "invalid_channel_name");
     let body = json!([{ "channel": REVOCATION_CHANNEL, "name": "revoke" }]).to_string();
@@ -250,10 +272,16 @@ async fn subjects_are_minted_over_http_and_overlong_tokens_refused() {
     let body = json!([{ "channel": "pipeline:s", "name": "status" }]).to_string();
     let reply = gw.mint_over_http(Some(SIGNING_KEY), "?sub=carol", &body).await;
     assert_eq!(reply.status, 201, "{reply:?}");
-    let claims = gw.gateway.check_token(reply.body["jwt"].as_str().unwrap()).unwrap();
+    let claims = gw
+        .gateway
+        .check_token(reply.body["jwt"].as_str().unwrap())
+        .unwrap();
     assert_eq!(claims.sub.as_deref(), Some("carol"));
     let reply = gw.mint_over_http(Some(SIGNING_KEY), "", &body).await;
-    let claims = gw.gateway.check_token(reply.body["jwt"].as_str().unwrap()).unwrap();
+    let claims = gw
+        .gateway
+        .check_token(reply.body["jwt"].as_str().unwrap())
+        .unwrap();
     assert_eq!(claims.sub, None, "no subject unless asked for");
 
     let long = gw

@@ -28,7 +28,9 @@ fn mint(tokens: &TokenAuthority, channel: &str, topics: &[&str]) -> String {
 /// Publishes `{"message": <n>, "percent": 1}` to `channel`'s `status` topic.
 async fn publish(gw: &TestGateway, channel: &str, n: u64) {
     let body = json!({ "message": n.to_string(), "percent": 1 }).to_string();
-    let reply = gw.publish(Some(SIGNING_KEY), &target(channel, "status"), body).await;
+    let reply = gw
+        .publish(Some(SIGNING_KEY), &target(channel, "status"), body)
+        .await;
     assert_eq!(reply.status, 200, "{reply:?}");
 }
 
@@ -76,11 +78,15 @@ async fn a_short_token_refreshed_in_band_keeps_a_websocket_open_with_every_messa
             Some("session_expiring") => {
                 assert_eq!(frame["data"]["reason"], "token", "{frame}");
                 let fresh = mint(&tokens, channel, &["status"]);
-                ws.send_text(&json!({ "kind": "refresh", "data": fresh }).to_string()).await;
+                ws.send_text(&json!({ "kind": "refresh", "data": fresh }).to_string())
+                    .await;
             }
             Some("refresh") => {
                 assert_eq!(frame["data"]["ok"], true, "{frame}");
-                assert!(frame["data"]["expires_at"].as_u64().unwrap() >= unix_now(), "{frame}");
+                assert!(
+                    frame["data"]["expires_at"].as_u64().unwrap() >= unix_now(),
+                    "{frame}"
+                );
                 refreshes += 1;
             }
             Some("data") => received.push(frame["data"]["message"].as_str().unwrap().parse::<u64>().unwrap()),
@@ -88,8 +94,15 @@ async fn a_short_token_refreshed_in_band_keeps_a_websocket_open_with_every_messa
         }
     }
     guard("the publisher", publisher).await.unwrap();
-    assert_eq!(received, (0..50).collect::<Vec<_>>(), "every message, in order, once");
-    assert!(refreshes >= 2, "the 3 s token was refreshed through ~10 s: {refreshes}");
+    assert_eq!(
+        received,
+        (0..50).collect::<Vec<_>>(),
+        "every message, in order, once"
+    );
+    assert!(
+        refreshes >= 2,
+        "the 3 s token was refreshed through ~10 s: {refreshes}"
+    );
     // Still the same connection, still delivering.
     publish(&gw, channel, 50).await;
     assert_eq!(next_frame(&mut ws).await["data"]["message"], "50");
@@ -148,7 +161,9 @@ async fn bad_refreshes_are_refused_with_their_code_and_leave_the_session_as_it_w
     let gw = start(config()).await;
     let channel = "pipeline:refusals";
     let tokens = short_tokens(&gw, 4);
-    let first = tokens.mint_names(channel, ["status", "llm_tokens"], false).unwrap();
+    let first = tokens
+        .mint_names(channel, ["status", "llm_tokens"], false)
+        .unwrap();
     let mut ws = gw.ws_ok(&first.jwt).await;
 
     let long = gw.gateway.tokens();
@@ -202,7 +217,10 @@ async fn bad_refreshes_are_refused_with_their_code_and_leave_the_session_as_it_w
     let closing = next_frame(&mut ws).await;
     assert_eq!(closing["data"]["code"], "session_expired", "{closing}");
     let refused = gw.metrics().await;
-    assert!(refused.contains("refresh_narrower"), "refusals are counted:\n{refused}");
+    assert!(
+        refused.contains("refresh_narrower"),
+        "refusals are counted:\n{refused}"
+    );
 }
 
 /// The next named event or message of an SSE stream, skipping `position` events.

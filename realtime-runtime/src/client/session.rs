@@ -169,7 +169,9 @@ impl Session {
                     }
                     // A token source that fails now leaves the session to end on time;
                     // the reconnection then asks it again.
-                    let Ok(token) = self.tokens.token().await else { continue };
+                    let Ok(token) = self.tokens.token().await else {
+                        continue;
+                    };
                     match connection.refresh(&token).await {
                         Ok(()) => continue,
                         Err(error) => Some(Err(self.lost(error))),

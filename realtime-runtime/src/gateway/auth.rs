@@ -73,10 +73,7 @@ impl GatewayState {
         }
         if !realtime_core::is_valid_channel_name(&claims.channel) {
             // The reserved control channels (`$...`) among others: no client reaches them.
-            return Err(crate::PublishError::InvalidChannelName {
-                name: claims.channel,
-            }
-            .into());
+            return Err(crate::PublishError::InvalidChannelName { name: claims.channel }.into());
         }
         if let Some(target) = self.revocations.refusing(&(&claims).into()) {
             return Err(ApiError::of(

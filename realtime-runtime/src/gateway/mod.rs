@@ -312,9 +312,7 @@ impl Gateway {
 
     /// Starts following the revocations of other nodes, once, if on a Tokio runtime.
     fn start_following(&self) {
-        if !self.state.following.swap(true, Ordering::AcqRel)
-            && !revocation::start_following(&self.state)
-        {
+        if !self.state.following.swap(true, Ordering::AcqRel) && !revocation::start_following(&self.state) {
             self.state.following.store(false, Ordering::Release);
         }
     }

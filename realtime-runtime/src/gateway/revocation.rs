@@ -172,7 +172,11 @@ impl Revocations {
                 return Some(RevocationTarget::Sub(sub.clone()));
             }
         }
-        if active.channel.get(&claims.channel).is_some_and(|&at| claims.iat <= at) {
+        if active
+            .channel
+            .get(&claims.channel)
+            .is_some_and(|&at| claims.iat <= at)
+        {
             return Some(RevocationTarget::Channel(claims.channel.clone()));
         }
         None
@@ -265,7 +269,8 @@ pub(crate) async fn follow(state: Weak<GatewayState>) {
                 let Some(item) = item else { break };
                 let Ok(delivery) = item else { continue };
                 let Some(state) = state.upgrade() else { return };
-                if let Ok(revocation) = serde_json::from_value::<Revocation>(delivery.envelope().data.clone()) {
+                if let Ok(revocation) = serde_json::from_value::<Revocation>(delivery.envelope().data.clone())
+                {
                     state.revocations.apply(&revocation);
                 }
                 after = delivery.envelope().id;
@@ -325,17 +330,26 @@ mod tests {
         });
         assert_eq!(revocations.len(), 3);
         let refusing = |jti, sub, channel, iat| revocations.refusing(&identity(jti, sub, channel, iat));
-        assert_eq!(refusing("x", Some("alice"), "a", now), Some(RevocationTarget::Sub("alice".into())));
+        assert_eq!(
+            refusing("x", Some("alice"), "a", now),
+            Some(RevocationTarget::Sub("alice".into()))
+        );
         assert_eq!(refusing("x", Some("alice"), "a", now + 1), None);
         assert_eq!(refusing("x", Some("bob"), "a", now - 5), None);
-        assert_eq!(refusing("x", None, "room:1", now - 5), Some(RevocationTarget::Channel("room:1".into())));
-        assert_eq!(refusing("t-1", None, "b", now + 100), Some(RevocationTarget::Jti("t-1".into())));
+        assert_eq!(
+            refusing("x", None, "room:1", now - 5),
+            Some(RevocationTarget::Channel("room:1".into()))
+        );
+        assert_eq!(
+            refusing("t-1", None, "b", now + 100),
+            Some(RevocationTarget::Jti("t-1".into()))
+        );
     }
 
     #[test]
     fn revocations_past_the_horizon_are_dropped() {
         let revocations = Revocations::new(Duration::from_secs(60));
-        let mut changed = revocations.watch();
+        let changed = revocations.watch();
         revocations.apply(&Revocation {
             target: RevocationTarget::Jti("old".into()),
             revoked_at: unix_now() - 120,
@@ -359,7 +373,9 @@ mod tests {
             RevocationTarget::Channel("a b".into()).check(),
             Err(RevocationError::InvalidChannelName { .. })
         ));
-        assert!(RevocationTarget::Channel(REVOCATION_CHANNEL.into()).check().is_err());
+        assert!(RevocationTarget::Channel(REVOCATION_CHANNEL.into())
+            .check()
+            .is_err());
         assert!(RevocationTarget::Sub("u".into()).check().is_ok());
     }
 }

@@ -16,8 +16,8 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::auth::missing_credentials;
 use super::error::ApiError;
-use super::session::Session;
 use super::extract::{invalid_since, Bearer, LastEventId, Origin, Query, SubscribeParams};
+use super::session::Session;
 use super::GatewayState;
 use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
 use realtime_core::MessageId;

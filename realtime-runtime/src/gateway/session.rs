@@ -136,7 +136,10 @@ impl Session {
                 ),
             ));
         };
-        if let Some(missing) = held.iter().find(|topic| !claims.topic_names().any(|t| t == *topic)) {
+        if let Some(missing) = held
+            .iter()
+            .find(|topic| !claims.topic_names().any(|t| t == *topic))
+        {
             return Err(ApiError::of(
                 ErrorCode::RefreshNarrower,
                 format!(
@@ -307,7 +310,10 @@ mod tests {
     fn the_notice_comes_a_third_of_the_term_before_the_end_at_most_thirty_seconds() {
         let session = Session::new(None, Duration::ZERO);
         let start = session.term_start;
-        assert_eq!(session.lead(start + Duration::from_secs(3)), Duration::from_secs(1));
+        assert_eq!(
+            session.lead(start + Duration::from_secs(3)),
+            Duration::from_secs(1)
+        );
         assert_eq!(session.lead(start + Duration::from_secs(3600)), MAX_NOTICE_LEAD);
     }
 }

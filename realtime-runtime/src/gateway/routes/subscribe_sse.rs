@@ -27,21 +27,20 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use tokio::sync::OwnedSemaphorePermit;
 use std::pin::Pin;
+use tokio::sync::OwnedSemaphorePermit;
 
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 
 use crate::gateway::error::ApiError;
-use crate::gateway::session::{self, SessionStep};
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
+use crate::gateway::session::{self, SessionStep};
 use crate::gateway::GatewayState;
 
 /// The first frame: the `EventSource` reconnection delay, and a comment.
 const GREETING: &[u8] = b"retry: 1000\n: connected\n\n";
-
 
 /// `GET /v1/realtime/sse?token=<jwt>[&since=<id>]`: the event stream, or an error
 /// response before any event.
