@@ -265,3 +265,44 @@ async fn an_sse_stream_ends_at_its_session_and_resumes_with_a_fresh_token_and_la
         assert_eq!((kind, &message["data"]["message"]), (None, &json!(n)));
     }
 }
+
+#[tokio::test]
+async fn a_sub_frame_s_token_counts_too_and_is_refreshed_for_its_channel() {
+    let gw = start(config()).await;
+    let first = gw
+        .gateway
+        .tokens()
+        .mint_names("pipeline:held-a", ["status"], false)
+        .unwrap();
+    let mut ws = gw.ws_ok(&first.jwt).await;
+    let added = short_tokens(&gw, 2)
+        .mint_names("pipeline:held-b", ["status"], false)
+        .unwrap();
+    let reply = ws.request(&json!({ "kind": "sub", "data": added.jwt })).await;
+    assert_eq!(reply["data"]["ok"], true, "{reply}");
+    let notice = next_frame(&mut ws).await;
+    assert_eq!(notice["kind"], "session_expiring", "{notice}");
+    assert_eq!(
+        notice["data"]["expires_at"], added.claims.exp,
+        "the earliest token of the connection: {notice}"
+    );
+    let renewed = gw
+        .gateway
+        .tokens()
+        .mint_names("pipeline:held-b", ["status"], false)
+        .unwrap();
+    let reply = ws.request(&json!({ "kind": "refresh", "data": renewed.jwt })).await;
+    assert_eq!(reply["data"]["ok"], true, "{reply}");
+    assert_eq!(
+        reply["data"]["expires_at"],
+        first.claims.exp.min(renewed.claims.exp),
+        "the session now ends with the earliest token still held: {reply}"
+    );
+    // Past the added token's expiry, both channels still deliver.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    publish(&gw, "pipeline:held-b", 7).await;
+    assert_eq!(next_frame(&mut ws).await["data"]["message"], "7");
+    publish(&gw, "pipeline:held-a", 8).await;
+    assert_eq!(next_frame(&mut ws).await["data"]["message"], "8");
+    ws.close().await;
+}

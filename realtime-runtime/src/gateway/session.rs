@@ -23,7 +23,7 @@
 //! new end (still capped by the maximum session), or `{"ok": false, "code", "error"}` with
 //! the session left as it was. Nothing is unsubscribed or replayed: deliveries go on.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use realtime_core::TokenClaims;
@@ -75,8 +75,9 @@ pub(crate) enum SessionStep {
 pub(crate) struct Session {
     /// When the maximum session runs out, if there is one.
     cap: Option<SystemTime>,
-    /// The tokens holding each subscribed channel.
-    grants: HashMap<String, Vec<TokenIdentity>>,
+    /// The tokens holding the subscribed channels (each names its channel): one, for
+    /// nearly every connection.
+    grants: Vec<TokenIdentity>,
     /// The clock skew the token authority tolerates, added to each `exp`.
     leeway: Duration,
     /// Since when the current term runs (opening, or the last accepted refresh).
@@ -93,7 +94,7 @@ impl Session {
         let now = SystemTime::now();
         let mut session = Session {
             cap: max_session.map(|max| now + max),
-            grants: HashMap::new(),
+            grants: Vec::new(),
             leeway,
             term_start: now,
             warned_for: None,
@@ -105,16 +106,17 @@ impl Session {
 
     /// Adds a token holding its channel (the connection's token, or a `sub` frame's).
     pub(crate) fn hold(&mut self, claims: &TokenClaims) {
-        self.grants
-            .entry(claims.channel.clone())
-            .or_default()
-            .push(TokenIdentity::from(claims));
-        self.schedule();
+        if !self.grants.iter().any(|token| token.jti == claims.jti) {
+            self.grants.push(TokenIdentity::from(claims));
+            self.schedule();
+        }
     }
 
     /// Forgets a channel the connection no longer subscribes to.
     pub(crate) fn release(&mut self, channel: &str) {
-        if self.grants.remove(channel).is_some() {
+        let before = self.grants.len();
+        self.grants.retain(|token| token.channel != channel);
+        if self.grants.len() != before {
             self.schedule();
         }
     }
@@ -127,7 +129,7 @@ impl Session {
         claims: &TokenClaims,
         held: Option<&BTreeSet<String>>,
     ) -> Result<u64, ApiError> {
-        let (Some(held), true) = (held, self.grants.contains_key(&claims.channel)) else {
+        let (Some(held), true) = (held, self.grants.iter().any(|t| t.channel == claims.channel)) else {
             return Err(ApiError::of(
                 ErrorCode::TokenWrongChannel,
                 format!(
@@ -148,8 +150,8 @@ impl Session {
                 ),
             ));
         }
-        self.grants
-            .insert(claims.channel.clone(), vec![TokenIdentity::from(claims)]);
+        self.grants.retain(|token| token.channel != claims.channel);
+        self.grants.push(TokenIdentity::from(claims));
         // A new term; a notice already sent for an end that did not move (the maximum
         // session) is not sent again.
         self.term_start = SystemTime::now();
@@ -159,10 +161,7 @@ impl Session {
 
     /// The revocation refusing a token the connection holds, if any.
     pub(crate) fn revoked_by(&self, revocations: &Revocations) -> Option<RevocationTarget> {
-        self.grants
-            .values()
-            .flatten()
-            .find_map(|token| revocations.refusing(token))
+        self.grants.iter().find_map(|token| revocations.refusing(token))
     }
 
     /// When the session timer should fire next.
@@ -196,8 +195,7 @@ impl Session {
     fn end(&self) -> Option<(SystemTime, EndReason)> {
         let token_end = self
             .grants
-            .values()
-            .flatten()
+            .iter()
             .map(|token| UNIX_EPOCH + Duration::from_secs(token.exp) + self.leeway)
             .min()
             .map(|end| (end, EndReason::Token));
