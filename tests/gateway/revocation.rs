@@ -208,6 +208,15 @@ async fn revoking_a_channel_closes_every_connection_to_it() {
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_revoked(&mut ws).await;
     assert_refused(&gw, &token).await;
+    let metrics = gw.metrics().await;
+    assert!(
+        metrics.contains("realtime_connections_ended_total{reason=\"revoked\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("realtime_auth_failures_total{reason=\"token_revoked\"} 2"),
+        "{metrics}"
+    );
     let reply = kept
         .request(&json!({ "kind": "refresh", "data": elsewhere }))
         .await;

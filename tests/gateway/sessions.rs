@@ -128,6 +128,11 @@ async fn without_a_refresh_the_connection_gets_the_notice_then_closing() {
     assert_eq!(closing["data"]["code"], "session_expired", "{closing}");
     assert_eq!(ws.next_close_code().await, SESSION_EXPIRED_CLOSE);
     gw.wait_for_connections(0).await;
+    let metrics = gw.metrics().await;
+    assert!(
+        metrics.contains("realtime_connections_ended_total{reason=\"session_expired\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -291,7 +296,9 @@ async fn a_sub_frame_s_token_counts_too_and_is_refreshed_for_its_channel() {
         .tokens()
         .mint_names("pipeline:held-b", ["status"], false)
         .unwrap();
-    let reply = ws.request(&json!({ "kind": "refresh", "data": renewed.jwt })).await;
+    let reply = ws
+        .request(&json!({ "kind": "refresh", "data": renewed.jwt }))
+        .await;
     assert_eq!(reply["data"]["ok"], true, "{reply}");
     assert_eq!(
         reply["data"]["expires_at"],

@@ -40,6 +40,7 @@ pub struct GatewayMetrics {
     validation_failures: Counter,
     rejected: Family<Labels, Counter>,
     continuity_lost: Counter,
+    ended: Family<Labels, Counter>,
 }
 
 impl Default for GatewayMetrics {
@@ -52,6 +53,7 @@ impl Default for GatewayMetrics {
         let validation_failures = Counter::default();
         let rejected = Family::<Labels, Counter>::default();
         let continuity_lost = Counter::default();
+        let ended = Family::<Labels, Counter>::default();
         registry.register(
             "connections",
             "Open subscriber connections, by transport",
@@ -87,6 +89,11 @@ impl Default for GatewayMetrics {
             "Notices that messages were lost for a subscriber (history did not reach back)",
             continuity_lost.clone(),
         );
+        registry.register(
+            "connections_ended",
+            "Subscriber connections the gateway ended, by reason (session_expired, revoked)",
+            ended.clone(),
+        );
         GatewayMetrics {
             registry,
             connections,
@@ -96,6 +103,7 @@ impl Default for GatewayMetrics {
             validation_failures,
             rejected,
             continuity_lost,
+            ended,
         }
     }
 }
@@ -143,10 +151,19 @@ impl GatewayMetrics {
             | ErrorCode::TokenWrongChannel
             | ErrorCode::TokenTopicNotGranted
             | ErrorCode::TokenCannotPublish
-            | ErrorCode::OriginNotAllowed => &self.auth_failures,
+            | ErrorCode::OriginNotAllowed
+            | ErrorCode::TokenRevoked
+            | ErrorCode::TokenLifetimeTooLong
+            | ErrorCode::RefreshNarrower => &self.auth_failures,
             _ => &self.rejected,
         };
         family.get_or_create(&vec![("reason", refusal.reason)]).inc();
+    }
+
+    /// Counts a connection the gateway ended because its session expired or a token it
+    /// held was revoked.
+    pub(crate) fn connection_ended(&self, reason: &'static str) {
+        self.ended.get_or_create(&vec![("reason", reason)]).inc();
     }
 
     pub(crate) fn continuity_lost(&self) {

@@ -130,6 +130,7 @@ impl Events {
                 _ = &mut open.session_timer => match open.scope.session.step() {
                     SessionStep::Expiring(notice) => break event(&notice),
                     SessionStep::Expired(closing) => {
+                        open.state.metrics.connection_ended("session_expired");
                         self.open = None;
                         break event(&closing);
                     }
@@ -137,6 +138,7 @@ impl Events {
                 },
                 Ok(()) = open.revocations.changed() => {
                     if let Some(target) = open.scope.session.revoked_by(&open.state.revocations) {
+                        open.state.metrics.connection_ended("revoked");
                         self.open = None;
                         break event(&session::revoked_notice(&target));
                     }

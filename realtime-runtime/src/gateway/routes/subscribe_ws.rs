@@ -113,6 +113,7 @@ async fn run(
                     }
                 }
                 SessionStep::Expired(closing) => {
+                    state.metrics.connection_ended("session_expired");
                     close(&mut socket, &closing, SESSION_EXPIRED_CLOSE, "session expired").await;
                     break;
                 }
@@ -120,6 +121,7 @@ async fn run(
             },
             Ok(()) = revocations.changed() => {
                 if let Some(target) = scope.session.revoked_by(&state.revocations) {
+                    state.metrics.connection_ended("revoked");
                     close(&mut socket, &session::revoked_notice(&target), REVOKED_CLOSE, "token revoked").await;
                     break;
                 }
