@@ -83,25 +83,44 @@ test("an SDK subscription ends at its token's expiry, and subscribing again goes
   again.close("test done");
 });
 
-test("what the gateway sends such a connection: the notice, `closing`, close code 4001", async () => {
-  const channel = runChannel(`${process.pid}-${Date.now()}-raw`);
+/** A raw WebSocket subscription on `gw` with a token minted by the route; resolves with the
+ * frames it got (positions aside) and the close code once the gateway closes it. */
+async function rawUntilClosed(gw, channel) {
   const token = await within(
-    fetch(`${gateway.url}/v1/realtime/token`, {
+    fetch(`${gw.url}/v1/realtime/token`, {
       method: "POST",
       headers: { authorization: `Bearer ${SIGNING_KEY}`, "content-type": "application/json" },
       body: JSON.stringify([{ channel: channel.name, name: "status" }]),
     }).then((r) => r.json()),
     "a token",
   );
-  const url = new URL("/v1/realtime/connect", gateway.url);
+  const url = new URL("/v1/realtime/connect", gw.url);
   url.protocol = "ws:";
   url.searchParams.set("token", token.jwt);
   const ws = new WsWebSocket(url);
   const frames = [];
   ws.on("message", (data) => frames.push(JSON.parse(data.toString())));
   const code = await within(new Promise((resolve) => ws.on("close", resolve)), "the gateway closing the socket");
-  const kinds = frames.map((f) => f.kind).filter((k) => k !== "position");
-  assert.deepEqual(kinds, ["session_expiring", "closing"]);
-  assert.equal(frames.find((f) => f.kind === "closing").data.code, "session_expired");
+  return { frames: frames.filter((f) => f.kind !== "position"), code };
+}
+
+test("what the gateway sends such a connection: the notice, `closing`, close code 4001", async () => {
+  const { frames, code } = await rawUntilClosed(gateway, runChannel(`${process.pid}-${Date.now()}-raw`));
+  assert.deepEqual(frames.map((f) => f.kind), ["session_expiring", "closing"]);
+  assert.equal(frames[0].data.reason, "token");
+  assert.equal(frames[1].data.code, "session_expired");
   assert.equal(code, 4001);
+});
+
+test("`realtime serve --max-session-secs` ends sessions whatever their tokens say", async () => {
+  const capped = await startGateway(["--max-session-secs", "2"], { REALTIME_SIGNING_KEY: SIGNING_KEY });
+  try {
+    const { frames, code } = await rawUntilClosed(capped, runChannel(`${process.pid}-${Date.now()}-capped`));
+    assert.deepEqual(frames.map((f) => f.kind), ["session_expiring", "closing"]);
+    assert.equal(frames[0].data.reason, "max_session");
+    assert.equal(frames[1].data.code, "session_expired");
+    assert.equal(code, 4001);
+  } finally {
+    await capped.stop();
+  }
 });
