@@ -698,3 +698,79 @@ async fn a_reconnecting_client_resumes_after_the_last_message_it_received() {
         server.stop().await;
     }
 }
+
+/// A token source minting tokens that live `secs` seconds, counting its calls.
+fn short_tokens(channel: &str, secs: u64) -> (impl TokenSource, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let authority = TokenAuthority::new(SigningKey::new(KEY)).with_ttl(Duration::from_secs(secs));
+    let (counter, channel) = (calls.clone(), channel.to_owned());
+    let source = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let token = authority.mint_names(&channel, ["status"], false);
+        async move { Ok::<_, BoxError>(token?.jwt) }
+    };
+    (source, calls)
+}
+
+#[tokio::test]
+async fn sessions_of_short_tokens_are_refreshed_in_band_or_resumed_by_reconnecting() {
+    let server = Server::any_port().await;
+    for transport in TRANSPORTS {
+        let run = Pipeline::new(format!("short-{transport:?}"));
+        let (tokens, calls) = short_tokens(&run.name(), 3);
+        let mut sub = guard(
+            server
+                .client()
+                .subscribe(&run, tokens)
+                .transport(transport)
+                .backoff(fast_backoff()),
+        )
+        .await
+        .unwrap();
+        let publisher = tokio::spawn({
+            let (realtime, run) = (
+                server.realtime.clone(),
+                Pipeline::new(format!("short-{transport:?}")),
+            );
+            async move {
+                for n in 0..40u8 {
+                    realtime.publish(run.status(), status("n", n)).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+        let mut received = Vec::new();
+        let mut closings = 0;
+        while received.len() < 40 {
+            match next(&mut sub).await {
+                Ok(message) => received.push(status_of(message).percent),
+                Err(ClientRecvError::Disconnected {
+                    error: ClientError::ServerClosing { .. },
+                    ..
+                }) if transport == ClientTransport::Sse => closings += 1,
+                Err(other) => panic!("{transport:?}: unexpected {other}"),
+            }
+        }
+        guard(publisher).await.unwrap();
+        assert_eq!(
+            received,
+            (0..40).collect::<Vec<_>>(),
+            "{transport:?}: every message once, in order"
+        );
+        assert!(
+            calls.load(Ordering::SeqCst) >= 3,
+            "{transport:?}: fresh tokens were asked for"
+        );
+        match transport {
+            // Refreshed in band: the one connection lived through ~8 s of 3 s tokens.
+            ClientTransport::WebSocket => assert_eq!(sub.connections(), 1),
+            // Ended at each session's end, resumed with a fresh token.
+            ClientTransport::Sse => {
+                assert!(closings >= 2, "{closings}");
+                assert_eq!(sub.connections(), closings + 1);
+            }
+        }
+        sub.close();
+    }
+    server.stop().await;
+}

@@ -132,6 +132,14 @@ pub struct ServeArgs {
     /// under heavy fan-out. At most 1000.
     #[arg(long, env = "REALTIME_WRITE_DELAY_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub write_delay_ms: u64,
+    /// The longest, in seconds, a subscriber connection lives from its opening, however
+    /// its tokens are refreshed (0, the default: until its tokens expire).
+    #[arg(long, env = "REALTIME_MAX_SESSION_SECS", default_value_t = 0)]
+    pub max_session_secs: u64,
+    /// The longest lifetime (`exp - iat`), in seconds, of a token the gateway accepts; also
+    /// how long each revocation is held. At least `--token-ttl-secs`.
+    #[arg(long, env = "REALTIME_MAX_TOKEN_LIFETIME_SECS", default_value_t = realtime::gateway::DEFAULT_MAX_TOKEN_LIFETIME.as_secs())]
+    pub max_token_lifetime_secs: u64,
     /// The largest payload accepted, in bytes of JSON.
     #[arg(long, env = "REALTIME_MAX_PAYLOAD_BYTES", default_value_t = realtime::DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
@@ -300,6 +308,8 @@ impl ServeArgs {
             token_ttl: Duration::from_secs(self.token_ttl_secs.max(1)),
             write_delay: Duration::from_millis(self.write_delay_ms),
             limits: self.limits(),
+            max_session: (self.max_session_secs > 0).then(|| Duration::from_secs(self.max_session_secs)),
+            max_token_lifetime: Duration::from_secs(self.max_token_lifetime_secs.max(1)),
             ..GatewayConfig::default()
         }
     }

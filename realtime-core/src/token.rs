@@ -55,6 +55,11 @@ pub struct TokenClaims {
     /// Whether it also allows publishing to those topics.
     #[serde(default)]
     pub publish: bool,
+    /// Whom the token was minted for (a user or service id of the minter's choosing), if
+    /// anyone: what revoking a subject matches. Absent from tokens minted without one, and
+    /// not required of tokens read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
 }
 
 impl TokenClaims {
@@ -251,6 +256,11 @@ impl TokenAuthority {
         &self.key
     }
 
+    /// The clock skew tolerated when checking `exp` and `nbf`.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
     /// The fallback key, if any.
     pub fn fallback(&self) -> Option<&SigningKey> {
         self.fallback.as_ref()
@@ -276,6 +286,25 @@ impl TokenAuthority {
         self.mint_names(&channel.name(), topics.into_iter().map(TopicKey::name), false)
     }
 
+    /// Mints a subscription token for `subject` (its `sub` claim: a user or service id),
+    /// so that it can be revoked with every other token of that subject.
+    ///
+    /// ```
+    /// use realtime_core::{SigningKey, TokenAuthority};
+    /// let tokens = TokenAuthority::new(SigningKey::new("signkey-test-00ff"));
+    /// let token = tokens.mint_names_for("user-42", "pipeline:abc", ["status"], false).unwrap();
+    /// assert_eq!(tokens.verify(&token.jwt).unwrap().sub.as_deref(), Some("user-42"));
+    /// ```
+    pub fn mint_for<C: Channel>(
+        &self,
+        subject: &str,
+        channel: &C,
+        topics: impl IntoIterator<Item = C::Topic>,
+    ) -> Result<SubscriptionToken, TokenError> {
+        let names = topics.into_iter().map(TopicKey::name);
+        self.mint_names_for(subject, &channel.name(), names, false)
+    }
+
     /// Mints a token by names, as the gateway's token route does. With `publish`, the
     /// token also allows publishing to the topics.
     pub fn mint_names<'t>(
@@ -287,6 +316,17 @@ impl TokenAuthority {
         self.mint_at(channel, topics, publish, unix_now())
     }
 
+    /// [`TokenAuthority::mint_names`] for `subject` (the `sub` claim).
+    pub fn mint_names_for<'t>(
+        &self,
+        subject: &str,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+        publish: bool,
+    ) -> Result<SubscriptionToken, TokenError> {
+        self.mint_claims(channel, topics, publish, Some(subject), unix_now())
+    }
+
     /// Mints a token as if the time were `now` (seconds since the Unix epoch).
     pub fn mint_at<'t>(
         &self,
@@ -295,7 +335,18 @@ impl TokenAuthority {
         publish: bool,
         now: u64,
     ) -> Result<SubscriptionToken, TokenError> {
-        let claims = claims_at(channel, topics, publish, now, self.ttl)?;
+        self.mint_claims(channel, topics, publish, None, now)
+    }
+
+    fn mint_claims<'t>(
+        &self,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+        publish: bool,
+        subject: Option<&str>,
+        now: u64,
+    ) -> Result<SubscriptionToken, TokenError> {
+        let claims = claims_at(channel, topics, publish, subject, now, self.ttl)?;
         let jwt = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
@@ -361,6 +412,7 @@ pub(crate) fn claims_at<'t>(
     channel: &str,
     topics: impl IntoIterator<Item = &'t str>,
     publish: bool,
+    subject: Option<&str>,
     now: u64,
     ttl: Duration,
 ) -> Result<TokenClaims, TokenError> {
@@ -386,6 +438,7 @@ pub(crate) fn claims_at<'t>(
             })
             .collect(),
         publish,
+        sub: subject.map(str::to_owned),
     })
 }
 

@@ -171,7 +171,30 @@ impl TokenSigner {
         publish: bool,
         now: u64,
     ) -> Result<SubscriptionToken, TokenError> {
-        let claims = claims_at(channel, topics, publish, now, self.ttl)?;
+        self.mint_claims(channel, topics, publish, None, now)
+    }
+
+    /// Mints a token by names for `subject` (its `sub` claim: a user or service id), so
+    /// that it can be revoked with every other token of that subject.
+    pub fn mint_names_for<'t>(
+        &self,
+        subject: &str,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+        publish: bool,
+    ) -> Result<SubscriptionToken, TokenError> {
+        self.mint_claims(channel, topics, publish, Some(subject), unix_now())
+    }
+
+    fn mint_claims<'t>(
+        &self,
+        channel: &str,
+        topics: impl IntoIterator<Item = &'t str>,
+        publish: bool,
+        subject: Option<&str>,
+        now: u64,
+    ) -> Result<SubscriptionToken, TokenError> {
+        let claims = claims_at(channel, topics, publish, subject, now, self.ttl)?;
         let mut header = Header::new(self.algorithm);
         header.kid = Some(self.kid.clone());
         let jwt = jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| TokenError::Malformed {

@@ -211,6 +211,24 @@ impl TestGateway {
         .await
     }
 
+    /// `POST /v1/realtime/revoke` with `body`, authenticated by `key` if given.
+    pub async fn revoke_over_http(&self, key: Option<&str>, body: &str) -> Reply {
+        let mut request = self
+            .http
+            .post(self.url("/v1/realtime/revoke"))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        Reply::read(
+            guard("the revoke route", request.send())
+                .await
+                .expect("send a revocation"),
+        )
+        .await
+    }
+
     /// `POST /v1/realtime/publish?<query>` with a JSON `body`, authenticated by `credential`.
     pub async fn publish(
         &self,
@@ -492,6 +510,21 @@ impl WsClient {
         self.next_json().await
     }
 
+    /// The close frame's code the server sends next, skipping pings and pongs (and
+    /// failing on any other frame).
+    pub async fn next_close_code(&mut self) -> u16 {
+        guard("a close frame", async {
+            loop {
+                match self.next_frame().await {
+                    Message::Close(Some(frame)) => return u16::from(frame.code),
+                    Message::Ping(_) | Message::Pong(_) => {}
+                    other => panic!("expected a close frame, got {other:?}"),
+                }
+            }
+        })
+        .await
+    }
+
     /// Closes the WebSocket and waits for the server's side of the closing handshake.
     pub async fn close(mut self) {
         guard("closing a WebSocket", self.stream.close(None))
@@ -537,6 +570,22 @@ impl SseClient {
                 .expect("the server ended the SSE stream");
             self.buffer.extend(chunk.expect("an SSE chunk, not an error"));
         }
+    }
+
+    /// Whether the stream ends (rather than sending another event), skipping comments.
+    pub async fn ends(&mut self) -> bool {
+        guard("the SSE stream's end", async {
+            loop {
+                if self.buffer.windows(2).any(|w| w == b"\n\n") {
+                    return false;
+                }
+                match self.body.next().await {
+                    None | Some(Err(_)) => return self.buffer.iter().all(|b| b.is_ascii_whitespace()),
+                    Some(Ok(chunk)) => self.buffer.extend(chunk),
+                }
+            }
+        })
+        .await
     }
 
     /// The next event that carries data, skipping comment-only events.

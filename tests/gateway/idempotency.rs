@@ -2,12 +2,11 @@
 //! and channel; a repeat answers the first id with `Idempotent-Replayed: true`; a bad key
 //! is `400 invalid_idempotency_key`.
 
-#[path = "../common/redis.rs"]
-mod redis_support;
-
 use realtime::{Realtime, RedisTransport};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
+
+use crate::redis_support;
 
 use crate::support::{config, Reply, TestGateway, WsClient, SIGNING_KEY};
 use crate::{assert_serving, start, start_over, target};

@@ -18,9 +18,13 @@ mod keys;
 mod lifecycle;
 mod limits;
 mod publish;
+#[path = "../common/redis.rs"]
+mod redis_support;
 mod refusals;
 mod resume;
+mod revocation;
 mod run_lifecycle;
+mod sessions;
 mod sse_direct;
 mod subscribers;
 #[path = "../common/gateway.rs"]

@@ -14,6 +14,8 @@ export interface ConnectionEvents {
 export interface Connection {
   readonly ended: Promise<EndReason>;
   close(): void;
+  /** Sends a text frame (WebSocket); an SSE connection has no way back and drops it. */
+  send(text: string): void;
 }
 
 /** The most an unfinished line or event may hold before the connection is dropped. */
@@ -82,11 +84,19 @@ export function openWebSocket(
       }
     }
   };
+  const send = (text: string): void => {
+    if (s.done || !opened) return;
+    try {
+      ws?.send(text);
+    } catch {
+      // closing: the end is reported by `onclose`
+    }
+  };
   try {
     ws = new Ctor(url);
   } catch (error) {
     finish({ source: "connect", code: "network", message: errorText(error) });
-    return { ended: s.ended, close: () => finish(null) };
+    return { ended: s.ended, close: () => finish(null), send };
   }
   ws.onopen = () => {
     opened = true;
@@ -132,7 +142,7 @@ export function openWebSocket(
     const detail = `${event?.code ?? ""}${event?.reason ? `: ${event.reason}` : ""}`;
     finish({ source: "connection", code: "connection_lost", message: `the WebSocket closed (${detail})` });
   };
-  return { ended: s.ended, close: () => finish(null) };
+  return { ended: s.ended, close: () => finish(null), send };
 }
 
 /** Opens an SSE subscription with `fetch`, the token in an `Authorization` header. */
@@ -227,7 +237,7 @@ export function openSse(
     }
   };
   run().catch((error: unknown) => finish({ source: "connection", code: "internal", message: errorText(error) }));
-  return { ended: s.ended, close: () => finish(null) };
+  return { ended: s.ended, close: () => finish(null), send: noop };
 }
 
 /** Asks the SSE route with `token` how the gateway answers it: its refusal (status and

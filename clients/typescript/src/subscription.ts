@@ -269,10 +269,35 @@ export class SubscriptionImpl<Topics extends TopicMap, T extends TopicName<Topic
       case "malformed":
         this.error({ source: "decode", code: "malformed", message: frame.reason });
         return;
+      case "session_expiring":
+        // Over WebSocket the session is extended in band with a fresh token; over SSE the
+        // gateway ends the stream with `closing` and the reconnection takes a fresh token.
+        if (this.opts.transport !== "sse") void this.refresh();
+        return;
       case "closing":
       case "ignored":
         return;
     }
+  }
+
+  /** Sends `{"kind": "refresh", "data": <fresh token>}` on the open WebSocket. A fixed
+   * token cannot be refreshed: the session then ends on time and the subscription
+   * reconnects (with the same token, which the gateway refuses once it has expired). */
+  private async refresh(): Promise<void> {
+    const source = this.opts.token;
+    if (typeof source === "string") return;
+    const connection = this.connection;
+    let token: string;
+    try {
+      const given = await source();
+      if (typeof given !== "string" || given === "") throw new TypeError("the token function gave no token");
+      token = given;
+    } catch (error) {
+      if (!this.isClosed) this.error({ source: "token", code: "token_source_failed", message: errorMessage(error) });
+      return;
+    }
+    if (this.isClosed || this.connection !== connection) return;
+    connection?.send(JSON.stringify({ kind: "refresh", data: token }));
   }
 
   private envelope(env: WireEnvelope): void {

@@ -140,6 +140,7 @@ export interface WebSocketLike {
   onerror: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;
   close(code?: number, reason?: string): void;
+  send(data: string): void;
 }
 
 /** A `WebSocket` constructor. */
@@ -149,7 +150,9 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Where tokens come from: a token, or a function asked before every connection (so an
- * expiring token is refreshed on reconnect), typically a call to your backend. */
+ * expiring token is refreshed on reconnect) and, over WebSocket, when the gateway says the
+ * session is expiring (the fresh token is sent in band, keeping the connection open);
+ * typically a call to your backend. */
 export type TokenSource = string | (() => string | Promise<string>);
 
 export interface SubscribeOptions<Topics extends TopicMap, T extends TopicName<Topics>> {
@@ -159,7 +162,8 @@ export interface SubscribeOptions<Topics extends TopicMap, T extends TopicName<T
   channel: string;
   /** The topics to receive (at least one); run messages come whatever the topics. */
   topics: readonly T[];
-  /** A subscription token, or a function giving a fresh one for each connection. */
+  /** A subscription token, or a function giving a fresh one for each connection and each
+   * in-band refresh of a WebSocket's session. */
   token: TokenSource;
   /** `websocket` (the default) or `sse`. */
   transport?: "websocket" | "sse";

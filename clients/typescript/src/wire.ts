@@ -1,6 +1,7 @@
 /** What the gateway sends, decoded. Over WebSocket every text frame is JSON: an envelope,
- * or a notice whose `kind` is `continuity_lost`, `error` or `closing` (replies to `sub` /
- * `unsub` frames, which this client never sends, are ignored). Over SSE an envelope is an
+ * or a notice whose `kind` is `continuity_lost`, `error`, `session_expiring` or `closing`
+ * (replies to `sub` / `unsub` frames, which this client never sends, and to its `refresh`
+ * frames are ignored). Over SSE an envelope is an
  * unnamed event; a notice is an event named after its kind. */
 import type { SseEvent } from "./sse-parser.js";
 import type { ContinuityLost, GapCause } from "./types.js";
@@ -32,6 +33,7 @@ export type Frame =
   | { type: "continuity_lost"; gap: ContinuityLost }
   | { type: "error"; code: string; message: string; topic?: string; id?: string }
   | { type: "closing"; reason?: string }
+  | { type: "session_expiring" }
   | { type: "malformed"; reason: string }
   | { type: "ignored" };
 
@@ -59,7 +61,10 @@ export function fromWsText(text: string): Frame {
   if (typeof value === "string") return { type: "malformed", reason: value };
   const kind = value["kind"];
   if (kind === "continuity_lost" || kind === "error" || kind === "closing") return notice(kind, value);
-  if (kind === "sub" || kind === "unsub") return { type: "ignored" };
+  if (kind === "session_expiring") return { type: "session_expiring" };
+  // A refused refresh needs nothing: the session then ends with `closing`, and the
+  // reconnection asks the token function again.
+  if (kind === "sub" || kind === "unsub" || kind === "refresh") return { type: "ignored" };
   return envelope(value);
 }
 
@@ -74,6 +79,8 @@ export function fromSseEvent(event: SseEvent): Frame {
     case "error":
     case "closing":
       return notice(event.event, value);
+    case "session_expiring":
+      return { type: "session_expiring" };
     default:
       return { type: "malformed", reason: `unknown event \`${event.event}\`` };
   }

@@ -39,6 +39,8 @@ impl Server {
             .arg("--no-rate-limits")
             .args(["--max-connections", &max_connections.to_string()])
             .args(["--write-delay-ms", &write_delay_ms.to_string()])
+            // A connection ends when its token expires: the bench's tokens outlive any scenario.
+            .args(["--token-ttl-secs", "3600"])
             .env("RUST_LOG", "error");
         if let Some((url, prefix)) = redis {
             command.args(["--redis", url, "--redis-prefix", prefix]);

@@ -7,6 +7,12 @@
 //! attempt the same way. A successful connection starts the count over. With a cap on
 //! attempts, the session ends with [`ClientRecvError::GaveUp`] once the cap is reached.
 //!
+//! A WebSocket connection lives through its gateway session: on `session_expiring` the
+//! session asks the token source for a fresh token and sends it in band
+//! (`{"kind": "refresh", "data": "<jwt>"}`), so the connection goes on with nothing
+//! missed. An SSE connection cannot: when the gateway ends it with `closing`, it reconnects
+//! with a fresh token, resuming as below.
+//!
 //! Each reconnection resumes after the id of the last message received (`?since=<id>`),
 //! so messages published while no connection was open arrive then, in order and once, as
 //! long as the channel's history on the gateway still holds them; if it does not, the
@@ -80,6 +86,15 @@ impl Connection {
             Connection::Sse(sse) => sse.next_frame(idle).await,
         }
     }
+
+    /// Extends the session in band with `token` (WebSocket); an SSE connection cannot, and
+    /// reconnects with a fresh token when the gateway ends it.
+    async fn refresh(&mut self, token: &str) -> Result<(), ClientError> {
+        match self {
+            Connection::Ws(ws) => ws.refresh(token).await,
+            Connection::Sse(_) => Ok(()),
+        }
+    }
 }
 
 /// A subscription across reconnections, yielding frames and connection errors.
@@ -148,6 +163,20 @@ impl Session {
             };
             return match connection.next_frame(self.config.idle_timeout).await {
                 Ok(Frame::Closing { reason }) => Some(Err(self.lost(ClientError::ServerClosing { reason }))),
+                Ok(Frame::SessionExpiring) => {
+                    if matches!(connection, Connection::Sse(_)) {
+                        continue;
+                    }
+                    // A token source that fails now leaves the session to end on time;
+                    // the reconnection then asks it again.
+                    let Ok(token) = self.tokens.token().await else {
+                        continue;
+                    };
+                    match connection.refresh(&token).await {
+                        Ok(()) => continue,
+                        Err(error) => Some(Err(self.lost(error))),
+                    }
+                }
                 Ok(frame) => {
                     if let Frame::Envelope(envelope) = &frame {
                         // The next connection resumes after it.

@@ -238,7 +238,7 @@ impl<C: Channel> Frames<C> {
             })),
             Frame::Malformed { reason } => Some(Err(ClientRecvError::Malformed { reason })),
             // The session handles `closing` itself and never passes on ignored frames.
-            Frame::Closing { .. } | Frame::Ignored => None,
+            Frame::Closing { .. } | Frame::SessionExpiring | Frame::Ignored => None,
         };
         item.map(Step::Item)
     }

@@ -1,8 +1,8 @@
 //! What the gateway sends, decoded: envelopes, notices, and HTTP error bodies.
 //!
 //! Over WebSocket every frame is a JSON text: an envelope, or a notice whose `kind` is
-//! `continuity_lost`, `error` or `closing` (replies to `sub`/`unsub` frames, which this client
-//! never sends, are ignored). Over SSE an envelope is an unnamed event; a notice is an
+//! `continuity_lost`, `error`, `session_expiring` or `closing` (replies to `sub`/`unsub`
+//! frames, which this client never sends, and to its `refresh` frames are ignored). Over SSE an envelope is an unnamed event; a notice is an
 //! event named after its kind, whose data is the notice (or, for `closing`, its data).
 
 use realtime_core::{Envelope, MessageId};
@@ -27,8 +27,10 @@ pub(crate) enum Frame {
         topic: Option<String>,
         id: Option<MessageId>,
     },
-    /// The gateway is shutting down and will close the connection.
+    /// The gateway is ending the connection (shutting down, session expired, revoked).
     Closing { reason: Option<String> },
+    /// The connection's session ends soon: a WebSocket connection refreshes it in band.
+    SessionExpiring,
     /// Not understood.
     Malformed { reason: String },
     /// Understood and of no interest.
@@ -47,7 +49,10 @@ pub(crate) fn from_ws_text(text: &str) -> Frame {
     };
     match value.get("kind").and_then(Value::as_str) {
         Some(kind @ ("continuity_lost" | "error" | "closing")) => notice(kind, &value),
-        Some("sub" | "unsub") => Frame::Ignored,
+        Some("session_expiring") => Frame::SessionExpiring,
+        // Replies to frames this client sends; a refused refresh needs nothing either: the
+        // session then ends with `closing`, and the reconnection takes a fresh token.
+        Some("sub" | "unsub" | "refresh") => Frame::Ignored,
         _ => envelope(value),
     }
 }
@@ -64,6 +69,7 @@ pub(crate) fn from_sse_event(event: &SseEvent) -> Frame {
     };
     match event.event.as_str() {
         "message" => envelope(value),
+        "session_expiring" => Frame::SessionExpiring,
         kind @ ("continuity_lost" | "error" | "closing") => notice(kind, &value),
         other => Frame::Malformed {
             reason: format!("unknown event `{other}`"),
@@ -173,6 +179,12 @@ mod tests {
             from_ws_text(r#"{"kind":"sub","data":{"ok":true}}"#),
             Frame::Ignored
         ));
+        let expiring = r#"{"kind":"session_expiring","data":{"expires_at":1,"reason":"token"}}"#;
+        assert!(matches!(from_ws_text(expiring), Frame::SessionExpiring));
+        assert!(matches!(
+            from_ws_text(r#"{"kind":"refresh","data":{"ok":true,"expires_at":1}}"#),
+            Frame::Ignored
+        ));
         assert!(matches!(from_ws_text("nope"), Frame::Malformed { .. }));
         assert!(matches!(
             from_ws_text(r#"{"kind":"data"}"#),
@@ -203,6 +215,8 @@ mod tests {
                 ..
             })
         ));
+        let expiring = event("session_expiring", r#"{"kind":"session_expiring","data":{}}"#);
+        assert!(matches!(from_sse_event(&expiring), Frame::SessionExpiring));
         assert!(matches!(
             from_sse_event(&event("surprise", "{}")),
             Frame::Malformed { .. }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use reqwest::Url;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -37,6 +37,13 @@ impl WsConnection {
             }
             Err(err) => Err(network(err)),
         }
+    }
+
+    /// Sends `{"kind": "refresh", "data": "<jwt>"}`: extends the connection's session in
+    /// band (the gateway's reply is ignored; a refused refresh ends the session on time).
+    pub(crate) async fn refresh(&mut self, token: &str) -> Result<(), ClientError> {
+        let frame = serde_json::json!({ "kind": "refresh", "data": token }).to_string();
+        self.socket.send(Message::text(frame)).await.map_err(network)
     }
 
     /// The next frame of interest; an error when the connection is gone.

@@ -56,16 +56,44 @@ impl GatewayState {
         }
     }
 
-    /// Verifies a token. One naming a kid the JWKS does not hold is verified again after
-    /// the JWKS URL is fetched (unless it was moments ago): the kid may be a key rotated in.
+    /// Verifies a token: its signature and times, that it lives no longer than the
+    /// gateway accepts, that its channel is one a client may reach, and that it is not
+    /// revoked. One naming a kid the JWKS does not hold is verified again after the JWKS
+    /// URL is fetched (unless it was moments ago): the kid may be a key rotated in.
     pub(crate) async fn verify_token(&self, jwt: &str) -> Result<TokenClaims, ApiError> {
-        match (self.tokens.verify(jwt), &self.jwks) {
+        let claims = match (self.tokens.verify(jwt), &self.jwks) {
             (Err(TokenError::UnknownKey { .. }), Some(jwks)) => {
                 jwks.refresh_unless_recent().await;
-                self.tokens.verify(jwt).map_err(ApiError::from)
+                self.tokens.verify(jwt).map_err(ApiError::from)?
             }
-            (verified, _) => verified.map_err(ApiError::from),
+            (verified, _) => verified.map_err(ApiError::from)?,
+        };
+        self.admit_claims(claims)
+    }
+
+    /// The gateway's own checks of verified claims: lifetime, channel, revocation.
+    fn admit_claims(&self, claims: TokenClaims) -> Result<TokenClaims, ApiError> {
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if lifetime > self.max_token_lifetime.as_secs() {
+            return Err(ApiError::of(
+                ErrorCode::TokenLifetimeTooLong,
+                format!(
+                    "the token lives {lifetime} s, longer than the {} s this gateway accepts",
+                    self.max_token_lifetime.as_secs()
+                ),
+            ));
         }
+        if !realtime_core::is_valid_channel_name(&claims.channel) {
+            // The reserved control channels (`$...`) among others: no client reaches them.
+            return Err(crate::PublishError::InvalidChannelName { name: claims.channel }.into());
+        }
+        if let Some(target) = self.revocations.refusing(&(&claims).into()) {
+            return Err(ApiError::of(
+                ErrorCode::TokenRevoked,
+                format!("the token is revoked ({})", revoked_what(&target)),
+            ));
+        }
+        Ok(claims)
     }
 
     /// Refuses a browser whose `Origin` is not allowed (when a list is configured).
@@ -80,6 +108,15 @@ impl GatewayState {
             ErrorCode::OriginNotAllowed,
             format!("origin {} is not allowed", origin.to_str().unwrap_or("<invalid>")),
         ))
+    }
+}
+
+/// What a revocation names, for people.
+fn revoked_what(target: &super::RevocationTarget) -> String {
+    match target {
+        super::RevocationTarget::Jti(jti) => format!("token `{jti}`"),
+        super::RevocationTarget::Sub(sub) => format!("every token of subject `{sub}`"),
+        super::RevocationTarget::Channel(channel) => format!("every token of channel `{channel}`"),
     }
 }
 

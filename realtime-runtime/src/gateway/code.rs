@@ -145,6 +145,14 @@ error_codes! {
     TokenUnknownKey => ("token_unknown_key", UNAUTHORIZED),
     /// A token whose algorithm is not the one of the key its `kid` names.
     TokenKeyAlgorithmMismatch => ("token_key_algorithm_mismatch", UNAUTHORIZED),
+    /// A token revoked (by its `jti`, its subject or its channel).
+    TokenRevoked => ("token_revoked", UNAUTHORIZED),
+    /// A token whose lifetime (`exp` - `iat`) is longer than the gateway accepts.
+    TokenLifetimeTooLong => ("token_lifetime_too_long", UNAUTHORIZED),
+    /// A `refresh` token that does not grant every topic the connection holds of its channel.
+    RefreshNarrower => ("refresh_narrower", FORBIDDEN),
+    /// A revocation request body that is not `{"jti"}`, `{"sub"}` or `{"channel"}`.
+    InvalidRevocation => ("invalid_revocation", BAD_REQUEST),
 }
 
 impl fmt::Display for ErrorCode {

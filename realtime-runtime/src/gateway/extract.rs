@@ -82,13 +82,19 @@ impl PublishParams {
     }
 }
 
-/// `POST /v1/realtime/token[?publish=true]`.
+/// `POST /v1/realtime/token[?publish=true][&sub=<subject>]`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct TokenParams {
     publish: Option<String>,
+    sub: Option<String>,
 }
 
 impl TokenParams {
+    /// The subject the token is for (its `sub` claim), if given.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        given(&self.sub)
+    }
+
     /// Whether the token may publish too (`publish=true` or `publish=1`).
     pub(crate) fn publish(&self) -> bool {
         matches!(self.publish.as_deref(), Some("true" | "1"))

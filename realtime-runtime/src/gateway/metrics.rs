@@ -43,6 +43,7 @@ pub struct GatewayMetrics {
     rate_limited: Family<Labels, Counter>,
     continuity_lost: Counter,
     jwks_fetches: Family<Labels, Counter>,
+    ended: Family<Labels, Counter>,
 }
 
 impl Default for GatewayMetrics {
@@ -57,6 +58,7 @@ impl Default for GatewayMetrics {
         let rate_limited = Family::<Labels, Counter>::default();
         let continuity_lost = Counter::default();
         let jwks_fetches = Family::<Labels, Counter>::default();
+        let ended = Family::<Labels, Counter>::default();
         registry.register(
             "connections",
             "Open subscriber connections, by transport",
@@ -102,6 +104,11 @@ impl Default for GatewayMetrics {
             "Fetches of the JWKS URL, by result (`ok`, or `failed`: the last good key set is kept)",
             jwks_fetches.clone(),
         );
+        registry.register(
+            "connections_ended",
+            "Subscriber connections the gateway ended, by reason (session_expired, revoked)",
+            ended.clone(),
+        );
         GatewayMetrics {
             registry,
             connections,
@@ -113,6 +120,7 @@ impl Default for GatewayMetrics {
             rate_limited,
             continuity_lost,
             jwks_fetches,
+            ended,
         }
     }
 }
@@ -164,7 +172,10 @@ impl GatewayMetrics {
             | ErrorCode::TokenMissingKid
             | ErrorCode::TokenUnknownKey
             | ErrorCode::TokenKeyAlgorithmMismatch
-            | ErrorCode::OriginNotAllowed => &self.auth_failures,
+            | ErrorCode::OriginNotAllowed
+            | ErrorCode::TokenRevoked
+            | ErrorCode::TokenLifetimeTooLong
+            | ErrorCode::RefreshNarrower => &self.auth_failures,
             _ => &self.rejected,
         };
         family.get_or_create(&vec![("reason", refusal.reason)]).inc();
@@ -176,6 +187,12 @@ impl GatewayMetrics {
         self.rate_limited
             .get_or_create(&vec![("route", route), ("by", by)])
             .inc();
+    }
+
+    /// Counts a connection the gateway ended because its session expired or a token it
+    /// held was revoked.
+    pub(crate) fn connection_ended(&self, reason: &'static str) {
+        self.ended.get_or_create(&vec![("reason", reason)]).inc();
     }
 
     pub(crate) fn continuity_lost(&self) {

@@ -7,6 +7,7 @@
 //! | `GET /v1/realtime/connect?token=<jwt>` | subscribe over WebSocket |
 //! | `GET /v1/realtime/sse?token=<jwt>` | subscribe over Server-Sent Events |
 //! | `POST /v1/realtime/token` | mint a token (signing key) from `[{"channel", "name"}]`; `201 {"jwt"}` |
+//! | `POST /v1/realtime/revoke` | revoke (signing key) a token `{"jti"}`, a subject's `{"sub"}` or a channel's `{"channel"}` tokens on every node: see [`RevocationTarget`] |
 //! | `POST /v1/realtime/publish?channel=&topic=[&run_id=]` | publish the JSON body (signing key or publish token); with `Content-Type: text/stream`, the body as a data stream of text chunks |
 //! | `GET /healthz`, `GET /metrics` | health, and Prometheus metrics |
 //! | `GET /.well-known/realtime/` (and `channels.schema.json`, `asyncapi.json`, `channels.ts`) | the registered channels' documents, public: see [`docs`] |
@@ -18,10 +19,19 @@
 //! rate 429 with `Retry-After` (see [`Limits`]). Every error is a
 //! JSON body `{"error", "code", "status", "data"}` whose `code` is an [`ErrorCode`].
 //!
+//! A subscriber connection lives as long as its session: until the earliest expiry of the
+//! tokens it holds (plus the authority's leeway) or [`GatewayConfig::max_session`] after it
+//! opened, with a `session_expiring` notice before and a `closing` notice (code
+//! `session_expired`) at the end; a WebSocket client extends it in band with
+//! `{"kind": "refresh", "data": "<jwt>"}`. Revoking a token ([`Gateway::revoke`]) closes the
+//! connections holding it on every node sharing the transport. The rules are in the
+//! `session` and `revocation` modules' docs, and the README's security section.
+//!
 //! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
 //! with), `auth` (credentials), `jwks` (the public keys of asymmetric tokens), `scope` (what
-//! one subscriber connection receives), `code` and
+//! one subscriber connection receives), `session` (how long it lives), `revocation` (revoked
+//! tokens, across nodes), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
 //! are counted), `limits` (rates, subscriptions per connection, request heads, frame sizes).
 
@@ -32,12 +42,15 @@ mod extract;
 mod jwks;
 mod limits;
 mod metrics;
+mod revocation;
 mod routes;
 mod scope;
 mod server;
+mod session;
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,7 +66,9 @@ pub use code::ErrorCode;
 pub use error::ApiError;
 pub use limits::{Limits, RateLimit, RateLimitParseError, RateLimits, RateUnit, MIN_HEAD_BYTES};
 pub use metrics::GatewayMetrics;
+pub use revocation::{Revocation, RevocationError, RevocationTarget, REVOCATION_CHANNEL};
 pub use routes::docs;
+pub use session::{REVOKED_CLOSE, SESSION_EXPIRED_CLOSE};
 
 use crate::Realtime;
 
@@ -100,7 +115,19 @@ pub struct GatewayConfig {
     pub write_delay: Duration,
     /// Rate limits, subscriptions per connection, request heads and client frame sizes.
     pub limits: Limits,
+    /// The longest a subscriber connection lives, counted from its opening, however its
+    /// tokens are refreshed; `None` (the default) leaves it to the tokens' expiry. See
+    /// the session rules in the README (`### Sessions and refresh`).
+    pub max_session: Option<Duration>,
+    /// The longest lifetime (`exp - iat`) of a token the gateway accepts (default 24 hours);
+    /// a longer one is refused with `token_lifetime_too_long`. It is also how long each
+    /// node holds a revocation: after it, no token the revocation covers can be valid.
+    /// Never less than `token_ttl`.
+    pub max_token_lifetime: Duration,
 }
+
+/// The longest token lifetime a gateway accepts unless configured otherwise: 24 hours.
+pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for GatewayConfig {
     fn default() -> Self {
@@ -120,6 +147,8 @@ impl Default for GatewayConfig {
             shutdown_grace: Duration::from_secs(5),
             write_delay: Duration::ZERO,
             limits: Limits::default(),
+            max_session: None,
+            max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 }
@@ -178,6 +207,11 @@ pub(crate) struct GatewayState {
     pub(crate) shutdown_grace: Duration,
     pub(crate) write_delay: Duration,
     pub(crate) limits: limits::GatewayLimits,
+    pub(crate) max_session: Option<Duration>,
+    pub(crate) max_token_lifetime: Duration,
+    pub(crate) revocations: revocation::Revocations,
+    /// Whether the task following other nodes' revocations was started.
+    pub(crate) following: AtomicBool,
 }
 
 impl GatewayState {
@@ -230,6 +264,8 @@ impl Gateway {
         if let Some(keys) = keys {
             tokens = tokens.with_key_set(keys);
         }
+        // The gateway accepts the tokens it mints itself.
+        let max_token_lifetime = config.max_token_lifetime.max(config.token_ttl);
         Ok(Gateway {
             state: Arc::new(GatewayState {
                 realtime,
@@ -248,6 +284,10 @@ impl Gateway {
                 shutdown_grace: config.shutdown_grace,
                 write_delay: config.write_delay,
                 limits: limits::GatewayLimits::new(&config.limits),
+                max_session: config.max_session,
+                max_token_lifetime,
+                revocations: revocation::Revocations::new(max_token_lifetime),
+                following: AtomicBool::new(false),
             }),
         })
     }
@@ -296,9 +336,45 @@ impl Gateway {
         &self.state.realtime
     }
 
+    /// Revokes a token (by `jti`), every token of a subject, or every token of a channel,
+    /// on this node at once and on every node sharing its transport (see
+    /// [`RevocationTarget`]): open connections holding such a token get `closing` with
+    /// code `revoked` and are closed; new uses are refused with `token_revoked`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use realtime_runtime::gateway::{Gateway, GatewayConfig, RevocationTarget};
+    /// use realtime_runtime::Realtime;
+    ///
+    /// let gateway = Gateway::new(Realtime::in_memory(), GatewayConfig { dev: true, ..Default::default() }).unwrap();
+    /// let token = gateway.tokens().mint_names_for("user-42", "room:1", ["chat"], false).unwrap();
+    /// gateway.revoke(RevocationTarget::Sub("user-42".into())).await.unwrap();
+    /// assert!(gateway.check_token(&token.jwt).is_err());
+    /// # }
+    /// ```
+    pub async fn revoke(&self, target: RevocationTarget) -> Result<Revocation, RevocationError> {
+        self.start_following();
+        self.state.revoke(target).await
+    }
+
+    /// Verifies a token as the gateway's routes do: signature, times, lifetime, channel
+    /// name, and revocations.
+    pub async fn check_token(&self, jwt: &str) -> Result<realtime_core::TokenClaims, ApiError> {
+        self.state.verify_token(jwt).await
+    }
+
     /// The routes, to serve or to merge into a larger application.
     pub fn router(&self) -> Router {
+        self.start_following();
         routes::router(&self.state)
+    }
+
+    /// Starts following the revocations of other nodes, once, if on a Tokio runtime.
+    fn start_following(&self) {
+        if !self.state.following.swap(true, Ordering::AcqRel) && !revocation::start_following(&self.state) {
+            self.state.following.store(false, Ordering::Release);
+        }
     }
 
     /// Serves `router` (this gateway's routes, possibly merged with others) over HTTP/1.1

@@ -17,6 +17,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::auth::missing_credentials;
 use super::error::ApiError;
 use super::extract::{invalid_since, Bearer, LastEventId, Origin, Query, SubscribeParams};
+use super::session::Session;
 use super::GatewayState;
 use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
 use realtime_core::MessageId;
@@ -25,6 +26,8 @@ use realtime_core::MessageId;
 pub(crate) struct ConnectionScope {
     pub(crate) topics: HashMap<String, BTreeSet<String>>,
     pub(crate) streams: StreamMap<String, TransportStream>,
+    /// How long the connection lives: see [`super::session`].
+    pub(crate) session: Session,
 }
 
 /// What a subscription request brings, from the route's typed extractors. The query and
@@ -67,10 +70,11 @@ pub(crate) enum Outgoing {
 impl ConnectionScope {
     /// An empty scope with room for one channel, what nearly every connection has (a
     /// `StreamMap` would otherwise grow to four entries on its first insert).
-    fn new() -> Self {
+    fn new(state: &GatewayState) -> Self {
         ConnectionScope {
             topics: HashMap::new(),
             streams: StreamMap::with_capacity(1),
+            session: Session::new(state.max_session, state.tokens.leeway()),
         }
     }
 
@@ -94,7 +98,7 @@ impl ConnectionScope {
         let claims = state.verify_token(jwt).await?;
         let start = resume_point(&query, request.last_event_id)?;
         let permit = state.acquire_connection()?;
-        let mut scope = ConnectionScope::new();
+        let mut scope = ConnectionScope::new(state);
         scope.add(state, &claims, start).await?;
         Ok((scope, permit))
     }
@@ -116,6 +120,7 @@ impl ConnectionScope {
             .entry(claims.channel.clone())
             .or_default()
             .extend(claims.topic_names().map(str::to_owned));
+        self.session.hold(claims);
         Ok(())
     }
 
@@ -128,6 +133,7 @@ impl ConnectionScope {
             if granted.is_empty() {
                 self.topics.remove(channel);
                 self.streams.remove(channel);
+                self.session.release(channel);
             }
         }
     }

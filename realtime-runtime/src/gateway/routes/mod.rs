@@ -4,6 +4,7 @@
 //! - [`publish`]: `POST /v1/realtime/publish`, a message published over HTTP.
 //! - [`text_stream`]: the same route's `text/stream` bodies, published as data streams.
 //! - [`token`]: `POST /v1/realtime/token`, tokens minted over HTTP.
+//! - [`revoke`]: `POST /v1/realtime/revoke`, tokens revoked over HTTP.
 //! - [`subscribe_ws`]: `GET /v1/realtime/connect`, subscribers over WebSocket.
 //! - [`subscribe_sse`]: `GET /v1/realtime/sse`, subscribers over Server-Sent Events.
 //! - [`health`]: `GET /healthz` and `GET /metrics`.
@@ -16,6 +17,7 @@
 pub mod docs;
 mod health;
 mod publish;
+mod revoke;
 mod subscribe_sse;
 mod subscribe_ws;
 mod text_stream;
@@ -68,6 +70,7 @@ pub(crate) fn router(state: &Arc<GatewayState>) -> Router {
             "/v1/realtime/publish",
             post(publish::publish).layer(limited(Route::Publish)),
         )
+        .route("/v1/realtime/revoke", post(revoke::revoke))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .merge(docs::routes(&state.registry))

@@ -2,13 +2,18 @@
 //!
 //! Each message is `id: <message id>\ndata: <envelope JSON>\n\n`; a comment line
 //! `: keepalive` goes out every keepalive interval; on shutdown the stream ends with
-//! `event: closing`. Notices (`continuity_lost`, schema violations of foreign messages)
+//! `event: closing` (code `shutting_down`). Notices (`continuity_lost`, schema violations of foreign messages)
 //! are `event: <kind>` events.
 //!
 //! A reconnecting `EventSource` sends `Last-Event-ID` (the last `id:` it got), and the
 //! stream resumes after it: the messages still in the channel's history first, then live
 //! ones, or a `continuity_lost` event first if history does not reach back that far.
 //! `?since=<id>` does the same explicitly and wins over the header.
+//!
+//! The stream lives as long as its session ([`session`]): an `event: session_expiring`
+//! comes before the end, and the stream ends with `event: closing` (code
+//! `session_expired`) at the end, or (code `revoked`) as soon as its token is revoked. An
+//! SSE client cannot refresh in band: it reconnects with a fresh token and `Last-Event-ID`.
 //!
 //! The response body is the subscription itself: no task or queue per subscriber, the
 //! connection pulls the next frame when it can write it (a subscriber that reads too slowly
@@ -22,18 +27,20 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use std::pin::Pin;
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 
 use crate::gateway::error::ApiError;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
+use crate::gateway::session::{self, SessionStep};
 use crate::gateway::GatewayState;
 
 /// The first frame: the `EventSource` reconnection delay, and a comment.
 const GREETING: &[u8] = b"retry: 1000\n: connected\n\n";
-
-/// The last frame when the server shuts down.
-const CLOSING: &[u8] = b"event: closing\ndata: {\"reason\":\"the server is shutting down\"}\n\n";
 
 /// `GET /v1/realtime/sse?token=<jwt>[&since=<id>]`: the event stream, or an error
 /// response before any event.
@@ -45,11 +52,17 @@ pub(crate) async fn subscribe(
     state.metrics.connection_opened("sse");
     let mut keepalive = tokio::time::interval_at(Instant::now() + state.keepalive, state.keepalive);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let session_timer = Box::pin(tokio::time::sleep_until(scope.session.deadline()));
+    let mut revocations = state.revocations.watch();
+    // A revocation applied between the token's check and now.
+    revocations.mark_changed();
     let events = Events {
         open: Some(Open {
             state,
             scope,
             keepalive,
+            session_timer,
+            revocations,
             _permit: permit,
         }),
         greeted: false,
@@ -68,6 +81,12 @@ pub(crate) async fn subscribe(
         .into_response())
 }
 
+/// A notice as an SSE event: `event: <kind>` and the notice as `data`.
+fn event(notice: &Value) -> Bytes {
+    let kind = notice["kind"].as_str().unwrap_or("notice");
+    Bytes::from(format!("event: {kind}\ndata: {notice}\n\n"))
+}
+
 /// One subscriber's event stream; `open` is `None` once it has ended.
 struct Events {
     open: Option<Open>,
@@ -80,6 +99,8 @@ struct Open {
     state: Arc<GatewayState>,
     scope: ConnectionScope,
     keepalive: Interval,
+    session_timer: Pin<Box<Sleep>>,
+    revocations: watch::Receiver<u64>,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -98,10 +119,29 @@ impl Events {
         }
         let open = self.open.as_mut()?;
         let frame = loop {
+            if open.session_timer.deadline() != open.scope.session.deadline() {
+                open.session_timer.as_mut().reset(open.scope.session.deadline());
+            }
             tokio::select! {
                 _ = open.state.shutdown.cancelled() => {
                     self.open = None;
-                    break Bytes::from_static(CLOSING);
+                    break event(&session::shutdown_notice());
+                }
+                _ = &mut open.session_timer => match open.scope.session.step() {
+                    SessionStep::Expiring(notice) => break event(&notice),
+                    SessionStep::Expired(closing) => {
+                        open.state.metrics.connection_ended("session_expired");
+                        self.open = None;
+                        break event(&closing);
+                    }
+                    SessionStep::Nothing => continue,
+                },
+                Ok(()) = open.revocations.changed() => {
+                    if let Some(target) = open.scope.session.revoked_by(&open.state.revocations) {
+                        open.state.metrics.connection_ended("revoked");
+                        self.open = None;
+                        break event(&session::revoked_notice(&target));
+                    }
                 }
                 Some((channel, item)) = open.scope.streams.next(), if !open.scope.streams.is_empty() => {
                     match open.scope.outgoing(&open.state, &channel, item) {
@@ -109,10 +149,7 @@ impl Events {
                             open.state.metrics.delivered("sse");
                             break delivery.sse_frame().clone();
                         }
-                        Outgoing::Notice(notice) => {
-                            let kind = notice["kind"].as_str().unwrap_or("notice").to_owned();
-                            break Bytes::from(format!("event: {kind}\ndata: {notice}\n\n"));
-                        }
+                        Outgoing::Notice(notice) => break event(&notice),
                         Outgoing::Skip => continue,
                     }
                 }

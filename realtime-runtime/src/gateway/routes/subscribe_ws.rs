@@ -10,6 +10,11 @@
 //! `{"kind": "unsub", "data": [{"channel": "...", "name": "<topic>"}]}` to drop topics;
 //! each gets a reply of the same kind with `{"ok": true|false, ...}` as data. A ping goes
 //! out every keepalive interval; a client that answers none of two is closed.
+//!
+//! The connection lives as long as its session ([`session`]): it gets `session_expiring`
+//! before the end, may send `{"kind": "refresh", "data": "<jwt>"}` to extend it, and is
+//! sent `closing` (code `session_expired`, close code 4001) at the end, or `closing` (code
+//! `revoked`, close code 4003) as soon as a token it holds is revoked on any node.
 
 use std::sync::Arc;
 
@@ -27,6 +32,7 @@ use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
 use crate::gateway::limits;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
+use crate::gateway::session::{self, SessionStep, REVOKED_CLOSE, SESSION_EXPIRED_CLOSE};
 use crate::gateway::GatewayState;
 use crate::StartAt;
 
@@ -89,15 +95,39 @@ async fn run(
     let mut keepalive = tokio::time::interval(state.keepalive);
     keepalive.tick().await;
     let mut unanswered_pings = 0u32;
+    let session_timer = tokio::time::sleep_until(scope.session.deadline());
+    tokio::pin!(session_timer);
+    let mut revocations = state.revocations.watch();
+    // A revocation applied between the token's check and now.
+    revocations.mark_changed();
     loop {
+        if session_timer.deadline() != scope.session.deadline() {
+            session_timer.as_mut().reset(scope.session.deadline());
+        }
         tokio::select! {
             _ = state.shutdown.cancelled() => {
-                let closing = json!({ "kind": "closing", "data": { "reason": "the server is shutting down" } });
-                let _ = socket.send(text(&closing)).await;
-                let _ = socket
-                    .send(Message::Close(Some(CloseFrame { code: GOING_AWAY, reason: Utf8Bytes::from_static("server shutting down") })))
-                    .await;
+                close(&mut socket, &session::shutdown_notice(), GOING_AWAY, "server shutting down").await;
                 break;
+            }
+            _ = &mut session_timer => match scope.session.step() {
+                SessionStep::Expiring(notice) => {
+                    if socket.send(text(&notice)).await.is_err() {
+                        break;
+                    }
+                }
+                SessionStep::Expired(closing) => {
+                    state.metrics.connection_ended("session_expired");
+                    close(&mut socket, &closing, SESSION_EXPIRED_CLOSE, "session expired").await;
+                    break;
+                }
+                SessionStep::Nothing => {}
+            },
+            Ok(()) = revocations.changed() => {
+                if let Some(target) = scope.session.revoked_by(&state.revocations) {
+                    state.metrics.connection_ended("revoked");
+                    close(&mut socket, &session::revoked_notice(&target), REVOKED_CLOSE, "token revoked").await;
+                    break;
+                }
             }
             Some((channel, item)) = scope.streams.next(), if !scope.streams.is_empty() => {
                 // Queue this item and whatever else is ready already (after the write delay,
@@ -166,7 +196,18 @@ async fn run(
     state.metrics.connection_closed("ws");
 }
 
-/// Handles a `sub` or `unsub` frame and returns the reply.
+/// Sends a `closing` notice and a close frame with `code`.
+async fn close(socket: &mut WebSocket, notice: &Value, code: u16, reason: &'static str) {
+    let _ = socket.send(text(notice)).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })))
+        .await;
+}
+
+/// Handles a `sub`, `unsub` or `refresh` frame and returns the reply.
 async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: &str) -> Value {
     let frame: ClientFrame = match serde_json::from_str(frame) {
         Ok(frame) => frame,
@@ -178,6 +219,12 @@ async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: 
             return refused(state, "error", error);
         }
     };
+    if frame.kind == "refresh" {
+        return match refresh(state, scope, &frame.data).await {
+            Ok(expires_at) => json!({ "kind": "refresh", "data": { "ok": true, "expires_at": expires_at } }),
+            Err(error) => refused(state, "refresh", error),
+        };
+    }
     let (kind, result) = match frame.kind.as_str() {
         "sub" => ("sub", sub(state, scope, frame.data, frame.since).await),
         "unsub" => ("unsub", unsub(scope, frame.data)),
@@ -185,7 +232,7 @@ async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: 
             "error",
             Err(ApiError::of(
                 ErrorCode::UnknownFrame,
-                format!("unknown frame kind `{other}`: expected `sub` or `unsub`"),
+                format!("unknown frame kind `{other}`: expected `sub`, `unsub` or `refresh`"),
             )),
         ),
     };
@@ -217,6 +264,20 @@ async fn sub(
     limits::check_subscription(state, scope, &claims.channel)?;
     scope.add(state, &claims, start).await?;
     Ok(())
+}
+
+/// `{"kind": "refresh", "data": "<jwt>"}`: extends the session (see [`session`]); the
+/// session's new end in seconds since the Unix epoch.
+async fn refresh(state: &GatewayState, scope: &mut ConnectionScope, data: &Value) -> Result<u64, ApiError> {
+    let Some(jwt) = data.as_str() else {
+        return Err(ApiError::of(
+            ErrorCode::MalformedFrame,
+            "`refresh` takes a token as `data`",
+        ));
+    };
+    let claims = state.verify_token(jwt).await?;
+    let held = scope.topics.get(&claims.channel);
+    scope.session.refresh(&claims, held)
 }
 
 /// `{"kind": "unsub", "data": [{"channel", "name"}]}`: drops those topics.

@@ -26,7 +26,7 @@ struct TokenRequestTopic {
     name: String,
 }
 
-/// `POST /v1/realtime/token[?publish=true]`: body
+/// `POST /v1/realtime/token[?publish=true][&sub=<subject>]`: body
 /// `[{"channel": "...", "name": "<topic>", "kind": "run"}, ...]`, authenticated by the
 /// signing key; answers `201 {"jwt": "..."}`.
 pub(crate) async fn mint_token(
@@ -67,9 +67,13 @@ pub(crate) async fn mint_token(
     for topic in &topics {
         state.topic_spec(&channel, &topic.name)?;
     }
-    let token = state
-        .tokens
-        .mint_names(&channel, topics.iter().map(|t| t.name.as_str()), params.publish())
-        .map_err(ApiError::from)?;
+    let names = topics.iter().map(|t| t.name.as_str());
+    let token = match params.subject() {
+        Some(subject) => state
+            .tokens
+            .mint_names_for(subject, &channel, names, params.publish()),
+        None => state.tokens.mint_names(&channel, names, params.publish()),
+    }
+    .map_err(ApiError::from)?;
     Ok((StatusCode::CREATED, Json(json!({ "jwt": token.jwt }))))
 }
