@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod channel;
+pub mod compat;
 mod datastream;
 mod envelope;
 mod error;
