@@ -67,7 +67,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway: WebSocket and SSE for subscribers, HTTP publish and tokens.
     Serve(ServeArgs),
-    /// Export the channels' schemas: JSON Schema, AsyncAPI or TypeScript.
+    /// Export the channels' schemas (JSON Schema, AsyncAPI or TypeScript), or lock and check
+    /// their contract.
     Schema(SchemaArgs),
     /// Load-test the gateway on loopback against same-run baselines; see BENCHMARKS.md.
     Bench(bench::BenchArgs),
