@@ -206,6 +206,7 @@ impl SchemaDiff<'_> {
         self.compare_properties(old, new, pointer);
         self.compare_additional(old, new, pointer);
         self.compare_items(old, new, pointer);
+        self.compare_prefix_items(old, new, pointer);
         self.compare_others(old, new, pointer);
     }
 
@@ -230,6 +231,38 @@ impl SchemaDiff<'_> {
         }
     }
 
+    /// Compares `prefixItems` (a tuple's positions) one position at a time; a tuple of
+    /// another length is unclassified (its `minItems`/`maxItems` also say so).
+    fn compare_prefix_items(&mut self, old: &Map<String, Value>, new: &Map<String, Value>, pointer: &str) {
+        let at = child(pointer, "prefixItems");
+        let positions = |s: &Map<String, Value>| s.get("prefixItems").and_then(Value::as_array).cloned();
+        match (positions(old), positions(new)) {
+            (None, None) => {}
+            (Some(o), Some(n)) if o.len() == n.len() => {
+                for (i, (o, n)) in o.iter().zip(&n).enumerate() {
+                    self.compare(o, n, &child(&at, &i.to_string()));
+                }
+            }
+            _ => self.unclassified(&at, "the tuple's positions changed in number".into()),
+        }
+    }
+
+    /// Whether two lists of schemas (`allOf`) mean the same, position by position.
+    fn same_schemas(&mut self, old: &Value, new: &Value, pointer: &str) -> bool {
+        let (Some(o), Some(n)) = (old.as_array(), new.as_array()) else {
+            return false;
+        };
+        let before = self.findings.len();
+        if o.len() == n.len() {
+            for (i, (o, n)) in o.iter().zip(n).enumerate() {
+                self.compare(o, n, &child(pointer, &i.to_string()));
+            }
+        }
+        let same = o.len() == n.len() && self.findings.len() == before;
+        self.findings.truncate(before);
+        same
+    }
+
     /// Keywords no rule covers: the same meaning is no change, anything else is
     /// unclassified.
     fn compare_others(&mut self, old: &Map<String, Value>, new: &Map<String, Value>, pointer: &str) {
@@ -241,6 +274,11 @@ impl SchemaDiff<'_> {
             let at = child(pointer, key);
             match (old.get(key), new.get(key)) {
                 (Some(o), Some(n)) if o == n => {}
+                (Some(o), Some(n)) if key == "allOf" => {
+                    if !self.same_schemas(o, n, &at) {
+                        self.unclassified(&at, "`allOf` changed".into());
+                    }
+                }
                 (Some(o), Some(n)) if SUBSCHEMA.contains(&key.as_str()) => {
                     let before = self.findings.len();
                     self.compare(o, n, &at);
@@ -280,6 +318,7 @@ const HANDLED: &[&str] = &[
     "required",
     "additionalProperties",
     "items",
+    "prefixItems",
 ];
 
 /// Other keywords whose value is one schema.
