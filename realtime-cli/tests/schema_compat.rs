@@ -229,12 +229,18 @@ fn an_application_checks_its_own_channels_through_the_library() {
     let mut out = Vec::new();
     schema::run(&args, &registry, &mut out).expect("lock");
     let old = Lock::parse(&std::fs::read_to_string(&lock_path).unwrap()).unwrap();
-    let outcome = check(&old, &registry, Mode::Full, &CheckSource::Lock(lock_path.clone()));
+    let outcome = check(
+        &old,
+        &registry,
+        Mode::Full,
+        &CheckSource::Lock(lock_path.clone()),
+        &[],
+    );
     assert!(outcome.passed(), "{}", outcome.text());
 
     let mut older = old.clone();
     older.channels.get_mut("Chat").unwrap().topics.remove("typing");
-    let outcome = check(&older, &registry, Mode::Full, &CheckSource::Lock(lock_path));
+    let outcome = check(&older, &registry, Mode::Full, &CheckSource::Lock(lock_path), &[]);
     assert!(!outcome.passed(), "a topic added breaks subscribers");
     assert!(
         outcome
@@ -251,4 +257,54 @@ fn an_application_checks_its_own_channels_through_the_library() {
     assert!(err
         .to_string()
         .starts_with("2 change(s) refused in mode backward"));
+}
+
+#[test]
+fn a_topic_declared_renamed_is_one_change() {
+    let dir = scratch("rename");
+    let old = edited_lock(&dir, |lock| {
+        let topics = lock["channels"]["Demo"]["topics"].as_object_mut().unwrap();
+        let log = topics.remove("log").unwrap();
+        topics.insert("lines".into(), log);
+    });
+    let old = old.to_str().unwrap();
+    let plain = realtime(&dir, &["schema", "check", "--lock", old, "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    let rules: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["topic_removed", "topic_added"]);
+
+    let declared = realtime(
+        &dir,
+        &[
+            "schema",
+            "check",
+            "--lock",
+            old,
+            "--json",
+            "--rename-topic",
+            "Demo.lines=log",
+        ],
+    );
+    assert_eq!(
+        declared.status.code(),
+        Some(1),
+        "a rename still breaks both sides"
+    );
+    let report: Value = serde_json::from_str(&stdout(&declared)).unwrap();
+    assert_eq!(report["changes"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["changes"][0]["rule"], "topic_renamed");
+    assert_eq!(report["changes"][0]["topic"], "log");
+
+    let malformed = realtime(&dir, &["schema", "check", "--rename-topic", "lines=log"]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(
+        stderr(&malformed).contains("CHANNEL.FROM=TO"),
+        "{}",
+        stderr(&malformed)
+    );
 }

@@ -252,3 +252,29 @@ fn a_json_schema_bundle_reads_as_the_same_contract() {
         compare(&locked, &exported)
     );
 }
+
+#[test]
+fn a_topic_declared_renamed_is_one_change_and_its_payload_is_compared() {
+    use realtime_core::compat::{compare_with, TopicRename};
+    let old = pipeline(&[("status", topic(status()))]);
+    let mut widened = status();
+    widened["properties"]["message"]["maxLength"] = json!(10);
+    let new = pipeline(&[("progress", topic(widened))]);
+    let rename: TopicRename = "Pipeline.status=progress".parse().unwrap();
+    let report = compare_with(&old, &new, &[rename]);
+    let rules: Vec<(Rule, Option<&str>)> = report
+        .changes
+        .iter()
+        .map(|c| (c.rule, c.topic.as_deref()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (Rule::TopicRenamed, Some("progress")),
+            (Rule::BoundChanged, Some("progress"))
+        ]
+    );
+    assert_eq!(report.changes[1].pointer, "/properties/message/maxLength");
+    let unrelated: TopicRename = "Other.status=progress".parse().unwrap();
+    assert_eq!(compare_with(&old, &new, &[unrelated]), compare(&old, &new));
+}

@@ -6,6 +6,7 @@
 //! realtime schema check                         # compares the channels with channels.lock.json
 //! realtime schema check --mode backward --json  # in CI: a JSON report, exit code 1 on a refused change
 //! realtime schema check --against channels.schema.json   # against a JSON Schema export instead
+//! realtime schema check --rename-topic Pipeline.status=progress   # a rename on purpose: one change
 //! ```
 //!
 //! `check` lists every change, each with its channel, topic, JSON pointer, class and a
@@ -22,7 +23,8 @@
 //!
 //! let registry = ChannelRegistry::new();
 //! let old = Lock::from_registry(&registry);
-//! let outcome = check(&old, &registry, Mode::Full, &CheckSource::Lock("channels.lock.json".into()));
+//! let source = CheckSource::Lock("channels.lock.json".into());
+//! let outcome = check(&old, &registry, Mode::Full, &source, &[]);
 //! assert!(outcome.passed());
 //! ```
 
@@ -32,7 +34,7 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::PossibleValue;
 use clap::{Args, Subcommand, ValueEnum};
-use realtime::core::compat::{compare, Change, Compatibility, Lock, Mode, Report};
+use realtime::core::compat::{compare_with, Change, Compatibility, Lock, Mode, Report, TopicRename};
 use realtime::core::ChannelRegistry;
 use serde_json::{json, Value};
 
@@ -76,10 +78,25 @@ pub struct CheckArgs {
     /// Print the report as JSON (for CI) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// A topic renamed on purpose, as CHANNEL.FROM=TO (repeat for several): one change,
+    /// still refused, with its payload compared with the old topic's.
+    #[arg(long = "rename-topic", value_name = "CHANNEL.FROM=TO")]
+    pub renames: Vec<TopicRename>,
 }
 
 impl CheckArgs {
     /// What to compare with: `--against`, `--lock`, or `channels.lock.json`.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// use realtime_cli::schema::compat::{CheckSource, CompatCommand};
+    /// use realtime_cli::{Cli, Command};
+    ///
+    /// let cli = Cli::try_parse_from(["realtime", "schema", "check", "--against", "channels.schema.json"]).unwrap();
+    /// let Command::Schema(args) = cli.command else { unreachable!() };
+    /// let Some(CompatCommand::Check(check)) = args.compat else { unreachable!() };
+    /// assert_eq!(check.source(), CheckSource::Export("channels.schema.json".into()));
+    /// ```
     pub fn source(&self) -> CheckSource {
         match (&self.against, &self.lock) {
             (Some(export), _) => CheckSource::Export(export.clone()),
@@ -123,6 +140,11 @@ pub enum CheckSource {
 
 impl CheckSource {
     /// The file.
+    ///
+    /// ```
+    /// use realtime_cli::schema::compat::CheckSource;
+    /// assert_eq!(CheckSource::Lock("a.json".into()).path(), std::path::Path::new("a.json"));
+    /// ```
     pub fn path(&self) -> &Path {
         match self {
             CheckSource::Lock(path) | CheckSource::Export(path) => path,
@@ -130,6 +152,13 @@ impl CheckSource {
     }
 
     /// Reads the contract the file holds.
+    ///
+    /// ```
+    /// use realtime_cli::schema::compat::CheckSource;
+    /// use realtime_cli::schema::SchemaError;
+    /// let err = CheckSource::Lock("no/such/channels.lock.json".into()).read().unwrap_err();
+    /// assert!(matches!(err, SchemaError::ReadFile { .. }));
+    /// ```
     pub fn read(&self) -> Result<Lock, SchemaError> {
         let path = self.path();
         let text = std::fs::read_to_string(path).map_err(|source| SchemaError::ReadFile {
@@ -171,7 +200,18 @@ impl CheckOutcome {
         self.report.passes(self.mode)
     }
 
-    /// The report as text: a summary line, then one line per change.
+    /// The report as text: a summary line, then one line per change, `REFUSED` where the
+    /// mode refuses it.
+    ///
+    /// ```
+    /// use realtime::core::compat::{Lock, Mode};
+    /// use realtime::core::ChannelRegistry;
+    /// use realtime_cli::schema::compat::{check, CheckSource};
+    /// let registry = ChannelRegistry::new();
+    /// let source = CheckSource::Lock("channels.lock.json".into());
+    /// let outcome = check(&Lock::from_registry(&registry), &registry, Mode::Full, &source, &[]);
+    /// assert_eq!(outcome.text(), "channels.lock.json -> this binary's channels, mode full: 0 change(s), 0 refused\n");
+    /// ```
     pub fn text(&self) -> String {
         let mut out = format!(
             "{} -> this binary's channels, mode {}: {} change(s), {} refused\n",
@@ -193,6 +233,17 @@ impl CheckOutcome {
 
     /// The report as JSON: `passed`, `mode`, `against`, `class` (of all changes together),
     /// `refused` (a count) and `changes`, each with `refused` (whether the mode refuses it).
+    ///
+    /// ```
+    /// use realtime::core::compat::{Lock, Mode};
+    /// use realtime::core::ChannelRegistry;
+    /// use realtime_cli::schema::compat::{check, CheckSource};
+    /// let registry = ChannelRegistry::new();
+    /// let source = CheckSource::Lock("channels.lock.json".into());
+    /// let report = check(&Lock::from_registry(&registry), &registry, Mode::Backward, &source, &[]).json();
+    /// assert_eq!(report["passed"], true);
+    /// assert_eq!(report["mode"], "backward");
+    /// ```
     pub fn json(&self) -> Value {
         let changes: Vec<Value> = self.report.changes.iter().map(|c| self.change_json(c)).collect();
         json!({
@@ -212,10 +263,17 @@ impl CheckOutcome {
     }
 }
 
-/// Compares the channels of `registry` (new) with `old` under `mode`.
-pub fn check(old: &Lock, registry: &ChannelRegistry, mode: Mode, source: &CheckSource) -> CheckOutcome {
+/// Compares the channels of `registry` (new) with `old` under `mode`, with the topics
+/// `renames` declares renamed.
+pub fn check(
+    old: &Lock,
+    registry: &ChannelRegistry,
+    mode: Mode,
+    source: &CheckSource,
+    renames: &[TopicRename],
+) -> CheckOutcome {
     CheckOutcome {
-        report: compare(old, &Lock::from_registry(registry)),
+        report: compare_with(old, &Lock::from_registry(registry), renames),
         mode,
         source: source.clone(),
     }
@@ -223,6 +281,17 @@ pub fn check(old: &Lock, registry: &ChannelRegistry, mode: Mode, source: &CheckS
 
 /// Runs `lock` or `check` over the channels of `registry`, printing to `stdout`; a check
 /// with refused changes is [`SchemaError::Incompatible`], after the report is printed.
+///
+/// ```
+/// use realtime::core::ChannelRegistry;
+/// use realtime_cli::schema::compat::{run, CompatCommand, LockArgs};
+///
+/// let out = std::env::temp_dir().join(format!("doc-{}.lock.json", std::process::id()));
+/// let mut printed = Vec::new();
+/// run(&CompatCommand::Lock(LockArgs { out: out.clone() }), &ChannelRegistry::new(), &mut printed).unwrap();
+/// assert!(std::fs::read_to_string(&out).unwrap().contains("\"lock_version\": 1"));
+/// # std::fs::remove_file(out).unwrap();
+/// ```
 pub fn run(
     command: &CompatCommand,
     registry: &ChannelRegistry,
@@ -239,7 +308,7 @@ pub fn run(
         }
         CompatCommand::Check(args) => {
             let source = args.source();
-            let outcome = check(&source.read()?, registry, args.mode.0, &source);
+            let outcome = check(&source.read()?, registry, args.mode.0, &source, &args.renames);
             let text = if args.json {
                 let mut text = serde_json::to_string_pretty(&outcome.json()).unwrap_or_default();
                 text.push('\n');

@@ -20,10 +20,72 @@ use crate::{ChannelPattern, PatternSegment};
 /// assert_eq!(report.class(), Compatibility::Safe);
 /// ```
 pub fn compare(old: &Lock, new: &Lock) -> Report {
+    compare_with(old, new, &[])
+}
+
+/// A topic renamed on purpose: its payload is compared with the old topic's, and the
+/// rename is one change instead of a topic removed and one added.
+///
+/// ```
+/// use realtime_core::compat::TopicRename;
+/// let rename: TopicRename = "Pipeline.status=progress".parse().unwrap();
+/// assert_eq!(rename, TopicRename { channel: "Pipeline".into(), from: "status".into(), to: "progress".into() });
+/// assert!("status=progress".parse::<TopicRename>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicRename {
+    /// The channel's key.
+    pub channel: String,
+    /// The old wire name.
+    pub from: String,
+    /// The new wire name.
+    pub to: String,
+}
+
+/// A rename not written `Channel.from=to`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a topic rename: write CHANNEL.FROM=TO, e.g. Pipeline.status=progress")]
+pub struct BadTopicRename(pub String);
+
+impl std::str::FromStr for TopicRename {
+    type Err = BadTopicRename;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadTopicRename(s.to_owned());
+        let (topic, to) = s.split_once('=').ok_or_else(bad)?;
+        let (channel, from) = topic.rsplit_once('.').ok_or_else(bad)?;
+        if [channel, from, to].iter().any(|part| part.is_empty()) {
+            return Err(bad());
+        }
+        Ok(TopicRename {
+            channel: channel.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+        })
+    }
+}
+
+/// [`compare`], with topics declared renamed: each is one [`Rule::TopicRenamed`] change
+/// (breaking both sides: the wire name is what publishers and subscribers use) and the
+/// changes of its payload, instead of a topic removed and one added.
+///
+/// ```
+/// use realtime_core::compat::{compare_with, Lock, Rule, TopicRename};
+/// let lock = |topic: &str| Lock::parse(&format!(r#"{{"lock_version": 1, "channels": {{"Logs": {{"type": "app::Logs",
+///     "pattern": "logs", "parameters": [], "topics": {{"{topic}": {{"validated": true, "schema": {{}}}}}}}}}}}}"#)).unwrap();
+/// let rename: TopicRename = "Logs.line=lines".parse().unwrap();
+/// let report = compare_with(&lock("line"), &lock("lines"), &[rename]);
+/// assert_eq!(report.changes.len(), 1);
+/// assert_eq!(report.changes[0].rule, Rule::TopicRenamed);
+/// ```
+pub fn compare_with(old: &Lock, new: &Lock, renames: &[TopicRename]) -> Report {
     let mut changes = Vec::new();
     for (key, old_channel) in &old.channels {
         match new.channels.get(key) {
-            Some(new_channel) => changes.extend(compare_channels(key, old_channel, new_channel)),
+            Some(new_channel) => {
+                let renames: Vec<&TopicRename> = renames.iter().filter(|r| &r.channel == key).collect();
+                changes.extend(compare_channels(key, old_channel, new_channel, &renames));
+            }
             None => changes.push(channel_change(
                 key,
                 Rule::ChannelRemoved,
@@ -63,9 +125,45 @@ fn channel_change(channel: &str, rule: Rule, class: Compatibility, message: Stri
     }
 }
 
-fn compare_channels(key: &str, old: &ChannelContract, new: &ChannelContract) -> Vec<Change> {
+/// The rename of old topic `name`, when the new contract has its new name and not the old.
+fn renamed<'a>(renames: &[&'a TopicRename], name: &str, new: &ChannelContract) -> Option<&'a TopicRename> {
+    renames
+        .iter()
+        .copied()
+        .find(|r| r.from == name && new.topics.contains_key(&r.to) && !new.topics.contains_key(name))
+}
+
+fn compare_channels(
+    key: &str,
+    old: &ChannelContract,
+    new: &ChannelContract,
+    renames: &[&TopicRename],
+) -> Vec<Change> {
     let mut changes = compare_patterns(key, old, new);
+    let mut renamed_to = Vec::new();
     for (name, old_topic) in &old.topics {
+        if let Some(rename) = renamed(renames, name, new) {
+            renamed_to.push(rename.to.as_str());
+            changes.push(Change {
+                topic: Some(rename.to.clone()),
+                ..channel_change(
+                    key,
+                    Rule::TopicRenamed,
+                    Compatibility::BreaksBoth,
+                    format!(
+                        "the topic `{name}` was renamed `{}`; the gateway refuses old publishers' messages on                          `{name}` and old subscribers listen to it",
+                        rename.to
+                    ),
+                )
+            });
+            changes.extend(compare_topics(
+                key,
+                &rename.to,
+                old_topic,
+                &new.topics[&rename.to],
+            ));
+            continue;
+        }
         match new.topics.get(name) {
             Some(new_topic) => changes.extend(compare_topics(key, name, old_topic, new_topic)),
             None => changes.push(Change {
@@ -81,7 +179,11 @@ fn compare_channels(key: &str, old: &ChannelContract, new: &ChannelContract) -> 
             }),
         }
     }
-    for name in new.topics.keys().filter(|name| !old.topics.contains_key(*name)) {
+    for name in new
+        .topics
+        .keys()
+        .filter(|name| !old.topics.contains_key(*name) && !renamed_to.contains(&name.as_str()))
+    {
         changes.push(Change {
             topic: Some(name.clone()),
             ..channel_change(

@@ -120,6 +120,7 @@
 //! | topic added | breaks subscribers (old readers of every topic cannot decode it) | `topic_added` |
 //! | topic removed | breaks publishers (the gateway refuses it) | `topic_removed` |
 //! | topic renamed | removed + added: breaks both | `topic_removed`, `topic_added` |
+//! | topic declared renamed ([`compare_with`], `--rename-topic`) | breaks both (the wire name changed), and its payload compared with the old topic's | `topic_renamed` |
 //! | validation turned on / off | breaks publishers / subscribers | `validation_changed` |
 //! | channel added / removed | safe / breaks both | `channel_added`, `channel_removed` |
 //! | pattern changed / only a parameter renamed | breaks both / safe | `pattern_changed` |
@@ -142,7 +143,7 @@ mod schema_diff;
 
 pub use change::{Change, Report, Rule};
 pub use class::{Compatibility, Mode, UnknownMode};
-pub use contract_diff::compare;
+pub use contract_diff::{compare, compare_with, BadTopicRename, TopicRename};
 pub use lock::{ChannelContract, Lock, LockError, ParameterContract, TopicContract, LOCK_VERSION};
 
 /// Every change between two payload schemas (each the root of its own `$ref`s), as
