@@ -252,14 +252,24 @@ impl SchemaDiff<'_> {
         let (Some(o), Some(n)) = (old.as_array(), new.as_array()) else {
             return false;
         };
-        let before = self.findings.len();
-        if o.len() == n.len() {
-            for (i, (o, n)) in o.iter().zip(n).enumerate() {
-                self.compare(o, n, &child(pointer, &i.to_string()));
-            }
+        if o.len() != n.len() {
+            return false;
         }
-        let same = o.len() == n.len() && self.findings.len() == before;
+        self.same_meaning(|diff| {
+            for (i, (o, n)) in o.iter().zip(n).enumerate() {
+                diff.compare(o, n, &child(pointer, &i.to_string()));
+            }
+        })
+    }
+
+    /// Whether `walk` finds no difference; what it finds is dropped, and the `$ref` pairs it
+    /// meets are forgotten, so they are compared again (and reported) where met next.
+    fn same_meaning(&mut self, walk: impl FnOnce(&mut Self)) -> bool {
+        let (before, seen) = (self.findings.len(), self.seen.clone());
+        walk(self);
+        let same = self.findings.len() == before;
         self.findings.truncate(before);
+        self.seen = seen;
         same
     }
 
@@ -280,10 +290,7 @@ impl SchemaDiff<'_> {
                     }
                 }
                 (Some(o), Some(n)) if SUBSCHEMA.contains(&key.as_str()) => {
-                    let before = self.findings.len();
-                    self.compare(o, n, &at);
-                    if self.findings.len() > before {
-                        self.findings.truncate(before);
+                    if !self.same_meaning(|diff| diff.compare(o, n, &at)) {
                         self.unclassified(&at, format!("`{key}` changed"));
                     }
                 }

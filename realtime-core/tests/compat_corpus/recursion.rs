@@ -145,6 +145,107 @@ case!(
     }
 );
 
+case!(
+    mutually_recursive_types_renamed,
+    Safe,
+    {
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Folder {
+            name: String,
+            files: Vec<File>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct File {
+            name: String,
+            parent: Option<Box<Folder>>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Payload {
+            root: Folder,
+        }
+    },
+    {
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Dir {
+            name: String,
+            files: Vec<Entry>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Entry {
+            name: String,
+            parent: Option<Box<Dir>>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Payload {
+            root: Dir,
+        }
+    }
+);
+case!(
+    mutually_recursive_type_loses_a_field,
+    BreaksSubscribers,
+    {
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Folder {
+            name: String,
+            files: Vec<File>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct File {
+            name: String,
+            size: u64,
+            parent: Option<Box<Folder>>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Payload {
+            root: Folder,
+        }
+    },
+    {
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Folder {
+            name: String,
+            files: Vec<File>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct File {
+            name: String,
+            parent: Option<Box<Folder>>,
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Payload {
+            root: Folder,
+        }
+    }
+);
+case!(
+    recursive_enum_variant_added,
+    BreaksSubscribers,
+    {
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub enum Expr {
+            Num(f64),
+            Neg(Box<Expr>),
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Payload {
+            expr: Expr,
+        }
+    },
+    {
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub enum Expr {
+            Num(f64),
+            Neg(Box<Expr>),
+            Add(Box<Expr>, Box<Expr>),
+        }
+        #[derive(Serialize, Deserialize, JsonSchema)]
+        pub struct Payload {
+            expr: Expr,
+        }
+    }
+);
+
 /// The pairs of this file.
 pub fn cases() -> Vec<crate::Case> {
     vec![
@@ -154,5 +255,8 @@ pub fn cases() -> Vec<crate::Case> {
         recursive_root_field_widened::case(),
         defs_restructured_inline::case(),
         defs_restructured_flatten::case(),
+        mutually_recursive_types_renamed::case(),
+        mutually_recursive_type_loses_a_field::case(),
+        recursive_enum_variant_added::case(),
     ]
 }
