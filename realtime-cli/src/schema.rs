@@ -202,6 +202,11 @@ pub enum SchemaError {
     },
     /// Stdout could not be written.
     Stdout(io::Error),
+    /// `check` found no lock file.
+    NoLock {
+        /// Where it looked.
+        path: PathBuf,
+    },
     /// A lock file or export could not be read.
     ReadFile {
         /// The file.
@@ -238,6 +243,11 @@ impl fmt::Display for SchemaError {
             }
             SchemaError::WriteFile { path, source } => write!(f, "cannot write {}: {source}", path.display()),
             SchemaError::Stdout(source) => write!(f, "cannot write to stdout: {source}"),
+            SchemaError::NoLock { path } => write!(
+                f,
+                "no lock file at {}: write one with `realtime schema lock` and commit it, or give --lock FILE",
+                path.display()
+            ),
             SchemaError::ReadFile { path, source } => write!(f, "cannot read {}: {source}", path.display()),
             SchemaError::Contract { path, source } => write!(f, "{}: {source}", path.display()),
             SchemaError::Incompatible(refused) => refused.fmt(f),
@@ -248,7 +258,9 @@ impl fmt::Display for SchemaError {
 impl std::error::Error for SchemaError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SchemaError::SeveralFormatsToStdout(_) | SchemaError::Incompatible(_) => None,
+            SchemaError::SeveralFormatsToStdout(_)
+            | SchemaError::NoLock { .. }
+            | SchemaError::Incompatible(_) => None,
             SchemaError::CreateDir { source, .. }
             | SchemaError::WriteFile { source, .. }
             | SchemaError::ReadFile { source, .. }

@@ -180,7 +180,8 @@ fn a_missing_unreadable_or_newer_lock_is_an_error_naming_the_file() {
     let missing = realtime(&dir, &["schema", "check"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(
-        stderr(&missing).contains("cannot read channels.lock.json"),
+        stderr(&missing)
+            .contains("no lock file at channels.lock.json: write one with `realtime schema lock`"),
         "{}",
         stderr(&missing)
     );

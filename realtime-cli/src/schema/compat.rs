@@ -157,13 +157,21 @@ impl CheckSource {
     /// use realtime_cli::schema::compat::CheckSource;
     /// use realtime_cli::schema::SchemaError;
     /// let err = CheckSource::Lock("no/such/channels.lock.json".into()).read().unwrap_err();
+    /// assert!(matches!(err, SchemaError::NoLock { .. }));
+    /// assert!(err.to_string().contains("realtime schema lock"));
+    /// let err = CheckSource::Export("no/such/channels.schema.json".into()).read().unwrap_err();
     /// assert!(matches!(err, SchemaError::ReadFile { .. }));
     /// ```
     pub fn read(&self) -> Result<Lock, SchemaError> {
         let path = self.path();
-        let text = std::fs::read_to_string(path).map_err(|source| SchemaError::ReadFile {
-            path: path.to_owned(),
-            source,
+        let text = std::fs::read_to_string(path).map_err(|source| match (self, source.kind()) {
+            (CheckSource::Lock(_), std::io::ErrorKind::NotFound) => SchemaError::NoLock {
+                path: path.to_owned(),
+            },
+            _ => SchemaError::ReadFile {
+                path: path.to_owned(),
+                source,
+            },
         })?;
         let contract = match self {
             CheckSource::Lock(_) => Lock::parse(&text),
