@@ -278,3 +278,17 @@ fn a_topic_declared_renamed_is_one_change_and_its_payload_is_compared() {
     let unrelated: TopicRename = "Other.status=progress".parse().unwrap();
     assert_eq!(compare_with(&old, &new, &[unrelated]), compare(&old, &new));
 }
+
+#[test]
+fn a_name_required_without_a_declared_property_is_compared_too() {
+    use realtime_core::compat::compare_payloads;
+    let old = json!({"type": "object", "required": ["id"]});
+    let new = json!({"type": "object"});
+    let changes = compare_payloads("Pipeline", "status", &old, &new);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        (changes[0].rule, changes[0].class),
+        (Rule::RequiredChanged, Compatibility::BreaksSubscribers)
+    );
+    assert_eq!(changes[0].pointer, "/properties/id");
+}

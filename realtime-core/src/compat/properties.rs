@@ -55,7 +55,13 @@ impl SchemaDiff<'_> {
     ) {
         let (old_props, new_props) = (properties(old), properties(new));
         let (old_req, new_req) = (required(old), required(new));
-        let names: BTreeSet<&String> = old_props.keys().chain(new_props.keys()).collect();
+        // Required names without a declared property count too: they still must be present.
+        let names: BTreeSet<&String> = old_props
+            .keys()
+            .chain(new_props.keys())
+            .chain(old_req.iter())
+            .chain(new_req.iter())
+            .collect();
         for name in names {
             let at = child(&child(pointer, "properties"), name);
             match (old_props.get(name), new_props.get(name)) {
@@ -65,7 +71,9 @@ impl SchemaDiff<'_> {
                 }
                 (Some(_), None) => self.field_removed(name, old_req.contains(name), additional(new), &at),
                 (None, Some(_)) => self.field_added(name, new_req.contains(name), additional(old), &at),
-                (None, None) => {}
+                (None, None) => {
+                    self.compare_required(name, old_req.contains(name), new_req.contains(name), &at)
+                }
             }
         }
     }
