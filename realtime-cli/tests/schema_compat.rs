@@ -309,3 +309,69 @@ fn a_topic_declared_renamed_is_one_change() {
         stderr(&malformed)
     );
 }
+
+#[test]
+fn serve_refuses_to_start_when_the_channels_break_its_lock() {
+    let dir = scratch("serve");
+    let old = edited_lock(&dir, |lock| {
+        lock["channels"]["Demo"]["topics"]["status"]["schema"]["properties"]["percent"]["maximum"] =
+            json!(50);
+    });
+    let old = old.to_str().unwrap();
+    let refused = realtime(&dir, &["serve", "--dev", "--addr", "127.0.0.1:0", "--lock", old]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("REFUSED Demo, topic status, at /properties/percent/maximum"),
+        "{err}"
+    );
+    assert!(err.contains("1 change(s) refused in mode full"), "{err}");
+    assert!(!stdout(&refused).contains("listening on"), "it never listened");
+
+    let missing = realtime(
+        &dir,
+        &["serve", "--dev", "--addr", "127.0.0.1:0", "--lock", "nope.json"],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no lock file at nope.json"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn serve_starts_when_the_mode_allows_the_changes() {
+    use realtime::core::compat::{Mode, Report};
+    use realtime_cli::schema::compat::check_before_serving;
+    let dir = scratch("serve-allowed");
+    // The lock allowed at most 50: only subscribers built on it break, which backward allows.
+    let old = edited_lock(&dir, |lock| {
+        lock["channels"]["Demo"]["topics"]["status"]["schema"]["properties"]["percent"]["maximum"] =
+            json!(50);
+    });
+    let registry = realtime_cli::channels();
+    let mut report = Vec::new();
+    // This test's channels are the example's `Chat`, not the lock's `Demo`: `Demo` is removed.
+    let err = check_before_serving(&old, Mode::Backward, &registry, &mut report).unwrap_err();
+    assert!(matches!(err, SchemaError::Incompatible(_)), "{err}");
+    assert!(String::from_utf8(report)
+        .unwrap()
+        .contains("REFUSED Demo: breaks_both"));
+
+    let mut only_chat = Lock::from_registry(&registry);
+    only_chat
+        .channels
+        .get_mut("Chat")
+        .unwrap()
+        .topics
+        .get_mut("posts")
+        .unwrap()
+        .schema["properties"]["text"]["maxLength"] = json!(10);
+    let path = dir.join("chat.lock.json");
+    std::fs::write(&path, only_chat.to_json()).unwrap();
+    let outcome =
+        check_before_serving(&path, Mode::Backward, &registry, &mut Vec::new()).expect("backward allows it");
+    assert_ne!(outcome.report, Report::default());
+    assert!(check_before_serving(&path, Mode::Full, &registry, &mut Vec::new()).is_err());
+}

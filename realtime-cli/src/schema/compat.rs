@@ -287,6 +287,43 @@ pub fn check(
     }
 }
 
+/// The check `realtime serve --lock FILE` runs before it starts: the channels of
+/// `registry` compared with the lock at `lock` under `mode`. A change the mode refuses is
+/// [`SchemaError::Incompatible`], with the report written to `report` first.
+///
+/// ```
+/// use realtime::core::compat::{Lock, Mode};
+/// use realtime::core::ChannelRegistry;
+/// use realtime_cli::schema::compat::check_before_serving;
+///
+/// let registry = ChannelRegistry::new();
+/// let path = std::env::temp_dir().join(format!("serve-{}.lock.json", std::process::id()));
+/// std::fs::write(&path, Lock::from_registry(&registry).to_json()).unwrap();
+/// let mut report = Vec::new();
+/// assert!(check_before_serving(&path, Mode::Full, &registry, &mut report).is_ok());
+/// # std::fs::remove_file(path).unwrap();
+/// ```
+pub fn check_before_serving(
+    lock: &Path,
+    mode: Mode,
+    registry: &ChannelRegistry,
+    report: &mut dyn Write,
+) -> Result<CheckOutcome, SchemaError> {
+    let source = CheckSource::Lock(lock.to_owned());
+    let outcome = check(&source.read()?, registry, mode, &source, &[]);
+    if outcome.passed() {
+        return Ok(outcome);
+    }
+    report
+        .write_all(outcome.text().as_bytes())
+        .map_err(SchemaError::Stdout)?;
+    Err(SchemaError::Incompatible(Refused {
+        count: outcome.refused(),
+        mode,
+        class: outcome.report.class(),
+    }))
+}
+
 /// Runs `lock` or `check` over the channels of `registry`, printing to `stdout`; a check
 /// with refused changes is [`SchemaError::Incompatible`], after the report is printed.
 ///
