@@ -7,6 +7,7 @@
 //! realtime schema check --mode backward --json  # in CI: a JSON report, exit code 1 on a refused change
 //! realtime schema check --against channels.schema.json   # against a JSON Schema export instead
 //! realtime schema check --rename-topic Pipeline.status=progress   # a rename on purpose: one change
+//! realtime serve --lock channels.lock.json    # the gateway refuses to start on a refused change
 //! ```
 //!
 //! `check` lists every change, each with its channel, topic, JSON pointer, class and a

@@ -6,7 +6,8 @@
 //! holds it as a file (`channels.lock.json`, written by `realtime schema lock`); [`compare`]
 //! compares an old contract (the lock) with a new one (the binary's channels, or an
 //! export) and classifies every change with a [`Compatibility`]; a [`Mode`] decides which
-//! classes fail a check (`realtime schema check`).
+//! classes fail a check (`realtime schema check`, and `realtime serve --lock`, which refuses
+//! to start the gateway on a refused change).
 //!
 //! ```
 //! use realtime_core::compat::{compare, Lock, Mode};
