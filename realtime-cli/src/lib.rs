@@ -68,7 +68,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway: WebSocket and SSE for subscribers, HTTP publish and tokens.
     Serve(ServeArgs),
-    /// Export the channels' schemas: JSON Schema, AsyncAPI or TypeScript.
+    /// Export the channels' schemas (JSON Schema, AsyncAPI or TypeScript), or lock and check
+    /// their contract.
     Schema(SchemaArgs),
     /// Load-test the gateway on loopback against same-run baselines; see BENCHMARKS.md.
     Bench(bench::BenchArgs),
@@ -147,6 +148,19 @@ pub struct ServeArgs {
     /// `realtime` binary only: an application's command line has no demo).
     #[arg(long, env = "REALTIME_DEMO")]
     pub demo: bool,
+    /// Refuse to start when the channels break this lock file (`realtime schema lock`), as
+    /// `realtime schema check --lock FILE --mode <lock-mode>` would.
+    #[arg(long, env = "REALTIME_LOCK", value_name = "FILE")]
+    pub lock: Option<std::path::PathBuf>,
+    /// Which changes from --lock refuse the start: backward, forward or full.
+    #[arg(
+        long,
+        env = "REALTIME_LOCK_MODE",
+        value_name = "MODE",
+        default_value = "full",
+        value_parser = clap::builder::EnumValueParser::<crate::schema::compat::ModeArg>::new()
+    )]
+    pub lock_mode: crate::schema::compat::ModeArg,
     /// Use Redis as the transport (e.g. `redis://127.0.0.1:6379`), so that several gateway
     /// processes share channels and history; without it, the in-memory transport.
     #[arg(long, env = "REALTIME_REDIS_URL")]
@@ -431,6 +445,15 @@ async fn serve(
             )
         }
     };
+    if let Some(lock) = &args.lock {
+        let outcome = crate::schema::compat::check_before_serving(
+            lock,
+            args.lock_mode.0,
+            &channels,
+            &mut std::io::stderr(),
+        )?;
+        tracing::info!(lock = %lock.display(), changes = outcome.report.changes.len(), "the channels keep the lock's contract");
+    }
     let transport = args.transport().await?;
     let kind = transport.kind();
     let realtime = Realtime::builder()

@@ -14,6 +14,9 @@
 //! | `typescript` | `channels.ts` |
 //! | `client` | `client.ts` (the declarations, and a typed subscribe per channel using `@realtime-rs/client`, or the module `--client-import` names) |
 //!
+//! `realtime schema lock` and `realtime schema check` write the channels' contract to a
+//! lock file and check the binary's channels against it: see [`compat`].
+//!
 //! A channel's file is named by its key in the bundle (see
 //! [`json_schema`]): the Rust type's name, or its path
 //! with `::` written `.` when two channel types share a name. JSON is pretty-printed and
@@ -49,15 +52,24 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
+use realtime::core::compat::LockError;
 use realtime::core::export::asyncapi::{self, AsyncApiOptions};
 use realtime::core::export::typescript::{ClientOptions, DEFAULT_CLIENT_IMPORT};
 use realtime::core::export::{json_schema, typescript, ExportFormat};
 use realtime::core::{ChannelDescriptor, ChannelRegistry};
 use serde_json::Value;
 
+use self::compat::{CompatCommand, Refused};
+
+pub mod compat;
+
 /// Settings of `realtime schema`.
 #[derive(Debug, Clone, Args)]
+#[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
 pub struct SchemaArgs {
+    /// `lock` or `check` the channels' contract; without one, export the schemas.
+    #[command(subcommand)]
+    pub compat: Option<CompatCommand>,
     /// The format: jsonschema, asyncapi, typescript or client. Repeat it to write several
     /// with --out; without --format, --out writes all but client.
     #[arg(
@@ -190,6 +202,27 @@ pub enum SchemaError {
     },
     /// Stdout could not be written.
     Stdout(io::Error),
+    /// `check` found no lock file.
+    NoLock {
+        /// Where it looked.
+        path: PathBuf,
+    },
+    /// A lock file or export could not be read.
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A lock file or export does not hold a contract.
+    Contract {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: LockError,
+    },
+    /// `check` found changes its mode refuses.
+    Incompatible(Refused),
 }
 
 impl fmt::Display for SchemaError {
@@ -210,6 +243,14 @@ impl fmt::Display for SchemaError {
             }
             SchemaError::WriteFile { path, source } => write!(f, "cannot write {}: {source}", path.display()),
             SchemaError::Stdout(source) => write!(f, "cannot write to stdout: {source}"),
+            SchemaError::NoLock { path } => write!(
+                f,
+                "no lock file at {}: write one with `realtime schema lock` and commit it, or give --lock FILE",
+                path.display()
+            ),
+            SchemaError::ReadFile { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            SchemaError::Contract { path, source } => write!(f, "{}: {source}", path.display()),
+            SchemaError::Incompatible(refused) => refused.fmt(f),
         }
     }
 }
@@ -217,10 +258,14 @@ impl fmt::Display for SchemaError {
 impl std::error::Error for SchemaError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SchemaError::SeveralFormatsToStdout(_) => None,
+            SchemaError::SeveralFormatsToStdout(_)
+            | SchemaError::NoLock { .. }
+            | SchemaError::Incompatible(_) => None,
             SchemaError::CreateDir { source, .. }
             | SchemaError::WriteFile { source, .. }
+            | SchemaError::ReadFile { source, .. }
             | SchemaError::Stdout(source) => Some(source),
+            SchemaError::Contract { source, .. } => Some(source),
         }
     }
 }
@@ -369,8 +414,12 @@ pub fn write_files(
 }
 
 /// Runs `realtime schema` over the channels of `registry`: prints the document of the one
-/// format to `stdout`, or with `--out` writes the files and prints their paths.
+/// format to `stdout`, or with `--out` writes the files and prints their paths; or runs
+/// `lock` or `check` ([`compat::run`]).
 pub fn run(args: &SchemaArgs, registry: &ChannelRegistry, stdout: &mut dyn Write) -> Result<(), SchemaError> {
+    if let Some(command) = &args.compat {
+        return compat::run(command, registry, stdout);
+    }
     let formats = args.formats();
     let options = args.options();
     match &args.out {

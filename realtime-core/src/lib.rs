@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod channel;
+pub mod compat;
 mod datastream;
 mod envelope;
 mod error;
