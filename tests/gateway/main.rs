@@ -12,6 +12,11 @@ mod docs;
 mod hang_guard;
 mod idempotency;
 mod lifecycle;
+// `transports` first: `position` uses its `on_transports!`.
+#[path = "../common/transports.rs"]
+#[macro_use]
+mod transports;
+mod position;
 mod publish;
 mod refusals;
 mod resume;

@@ -1,7 +1,7 @@
 //! What the gateway sends, decoded: envelopes, notices, and HTTP error bodies.
 //!
 //! Over WebSocket every frame is a JSON text: an envelope, or a notice whose `kind` is
-//! `continuity_lost`, `error` or `closing` (replies to `sub`/`unsub` frames, which this client
+//! `position`, `continuity_lost`, `error` or `closing` (replies to `sub`/`unsub` frames, which this client
 //! never sends, are ignored). Over SSE an envelope is an unnamed event; a notice is an
 //! event named after its kind, whose data is the notice (or, for `closing`, its data).
 
@@ -18,6 +18,8 @@ use crate::ContinuityLost;
 pub(crate) enum Frame {
     /// A message.
     Envelope(Envelope),
+    /// The subscription is confirmed: a reconnection resumes after this id.
+    Position { id: MessageId },
     /// Messages were lost for this connection.
     ContinuityLost(ContinuityLost),
     /// The gateway reported a problem with a message.
@@ -46,7 +48,7 @@ pub(crate) fn from_ws_text(text: &str) -> Frame {
         }
     };
     match value.get("kind").and_then(Value::as_str) {
-        Some(kind @ ("continuity_lost" | "error" | "closing")) => notice(kind, &value),
+        Some(kind @ ("position" | "continuity_lost" | "error" | "closing")) => notice(kind, &value),
         Some("sub" | "unsub") => Frame::Ignored,
         _ => envelope(value),
     }
@@ -64,7 +66,7 @@ pub(crate) fn from_sse_event(event: &SseEvent) -> Frame {
     };
     match event.event.as_str() {
         "message" => envelope(value),
-        kind @ ("continuity_lost" | "error" | "closing") => notice(kind, &value),
+        kind @ ("position" | "continuity_lost" | "error" | "closing") => notice(kind, &value),
         other => Frame::Malformed {
             reason: format!("unknown event `{other}`"),
         },
@@ -88,6 +90,12 @@ fn notice(kind: &str, value: &Value) -> Frame {
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     match kind {
+        "position" => match data.get("id").and_then(Value::as_str).map(str::parse::<MessageId>) {
+            Some(Ok(id)) => Frame::Position { id },
+            _ => Frame::Malformed {
+                reason: "a `position` notice without a message id as `data.id`".into(),
+            },
+        },
         "continuity_lost" => match ContinuityLost::deserialize(data) {
             Ok(gap) => Frame::ContinuityLost(gap),
             Err(e) => Frame::Malformed {
@@ -167,6 +175,14 @@ mod tests {
             ("schema_violation", "bad", Some("status"))
         );
         assert_eq!(id, Some(MessageId::new(1, 2)));
+        let position = r#"{"kind":"position","channel":"p:1","data":{"id":"7-3"}}"#;
+        assert!(matches!(from_ws_text(position), Frame::Position { id } if id == MessageId::new(7, 3)));
+        for bad in [
+            r#"{"kind":"position","channel":"p:1","data":{"id":"seven"}}"#,
+            r#"{"kind":"position","channel":"p:1","data":{}}"#,
+        ] {
+            assert!(matches!(from_ws_text(bad), Frame::Malformed { .. }), "{bad}");
+        }
         let closing = r#"{"kind":"closing","data":{"reason":"bye"}}"#;
         assert!(matches!(from_ws_text(closing), Frame::Closing { reason: Some(r) } if r == "bye"));
         assert!(matches!(
@@ -203,6 +219,8 @@ mod tests {
                 ..
             })
         ));
+        let position = event("position", r#"{"kind":"position","channel":"p:1","data":{"id":"0-0"}}"#);
+        assert!(matches!(from_sse_event(&position), Frame::Position { id } if id == MessageId::ZERO));
         assert!(matches!(
             from_sse_event(&event("surprise", "{}")),
             Frame::Malformed { .. }

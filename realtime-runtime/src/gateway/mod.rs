@@ -28,6 +28,7 @@ mod code;
 mod error;
 mod extract;
 mod metrics;
+mod position;
 mod routes;
 mod scope;
 mod server;

@@ -26,6 +26,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::gateway::error::ApiError;
+use crate::gateway::position;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::GatewayState;
 
@@ -113,6 +114,7 @@ impl Events {
                             let kind = notice["kind"].as_str().unwrap_or("notice").to_owned();
                             break Bytes::from(format!("event: {kind}\ndata: {notice}\n\n"));
                         }
+                        Outgoing::Position(id) => break position::sse_event(&channel, id),
                         Outgoing::Skip => continue,
                     }
                 }

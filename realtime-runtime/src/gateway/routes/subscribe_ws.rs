@@ -25,6 +25,7 @@ use realtime_core::MessageId;
 
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
+use crate::gateway::position;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::GatewayState;
 use crate::StartAt;
@@ -110,6 +111,7 @@ async fn run(
                             Some(Message::Text(Utf8Bytes::try_from(delivery.json().clone()).expect("envelope JSON is UTF-8")))
                         }
                         Outgoing::Notice(notice) => Some(text(&notice)),
+                        Outgoing::Position(id) => Some(text(&position::notice(&channel, id))),
                         Outgoing::Skip => None,
                     };
                     if let Some(frame) = frame {
