@@ -1,5 +1,5 @@
 /** What the gateway sends, decoded. Over WebSocket every text frame is JSON: an envelope,
- * or a notice whose `kind` is `continuity_lost`, `error` or `closing` (replies to `sub` /
+ * or a notice whose `kind` is `position`, `continuity_lost`, `error` or `closing` (replies to `sub` /
  * `unsub` frames, which this client never sends, are ignored). Over SSE an envelope is an
  * unnamed event; a notice is an event named after its kind. */
 import type { SseEvent } from "./sse-parser.js";
@@ -29,6 +29,8 @@ export interface WireStreamEnd {
 
 export type Frame =
   | { type: "envelope"; envelope: WireEnvelope }
+  /** The subscription of `channel` is confirmed: a reconnection resumes after `id`. */
+  | { type: "position"; channel: string; id: string }
   | { type: "continuity_lost"; gap: ContinuityLost }
   | { type: "error"; code: string; message: string; topic?: string; id?: string }
   | { type: "closing"; reason?: string }
@@ -58,7 +60,9 @@ export function fromWsText(text: string): Frame {
   const value = parse(text, "a text frame");
   if (typeof value === "string") return { type: "malformed", reason: value };
   const kind = value["kind"];
-  if (kind === "continuity_lost" || kind === "error" || kind === "closing") return notice(kind, value);
+  if (kind === "position" || kind === "continuity_lost" || kind === "error" || kind === "closing") {
+    return notice(kind, value);
+  }
   if (kind === "sub" || kind === "unsub") return { type: "ignored" };
   return envelope(value);
 }
@@ -70,6 +74,7 @@ export function fromSseEvent(event: SseEvent): Frame {
   switch (event.event) {
     case "message":
       return envelope(value);
+    case "position":
     case "continuity_lost":
     case "error":
     case "closing":
@@ -112,7 +117,7 @@ function envelope(value: Json): Frame {
 }
 
 /** A notice: `{"kind", "channel", "topic"?, "data": {...}}`, or its bare data (SSE `closing`). */
-function notice(kind: "continuity_lost" | "error" | "closing", value: Json): Frame {
+function notice(kind: "position" | "continuity_lost" | "error" | "closing", value: Json): Frame {
   const wrapped = "kind" in value;
   const data = wrapped ? value["data"] : value;
   const d: Json = isObject(data) ? data : {};
@@ -121,6 +126,13 @@ function notice(kind: "continuity_lost" | "error" | "closing", value: Json): Fra
     return typeof s === "string" ? s : undefined;
   };
   switch (kind) {
+    case "position": {
+      const id = text(d, "id");
+      if (id === undefined || splitId(id) === undefined) {
+        return { type: "malformed", reason: "a `position` notice without a message id as `data.id`" };
+      }
+      return { type: "position", channel: text(value, "channel") ?? "", id };
+    }
     case "continuity_lost": {
       const cause = d["cause"];
       const lastSeen = d["last_seen"];
