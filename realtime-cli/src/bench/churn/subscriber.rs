@@ -7,7 +7,9 @@
 //! - **Socket.IO** with `connectionStateRecovery`, as its own client does it: the server's
 //!   `CONNECT` answer carries a session id (`pid`), each broadcast event carries an offset as
 //!   its last argument, and a reconnection's `CONNECT` sends `{"pid", "offset"}` (the offset
-//!   of the last event received, if any), after which the server sends the missed events.
+//!   of the last event received, if any). The server sends the missed events before its
+//!   `CONNECT` answer, so events read during the handshake count (Socket.IO's client
+//!   buffers them too).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -123,7 +125,10 @@ pub async fn run(peer: Arc<Peer>, shared: Arc<Shared>, every: DropEvery) -> Reco
                 }
             }
         };
-        let Some(socket) = socket else { break };
+        let Some((socket, early)) = socket else { break };
+        for text in &early {
+            frame(&peer, text, &mut record, &mut resume);
+        }
         if first {
             first = false;
             shared.connected.fetch_add(1, Ordering::AcqRel);
@@ -157,18 +162,20 @@ async fn open(addr: &str, path: &str) -> Result<Socket, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Opens a connection that resumes; for Socket.IO, through its `CONNECT` exchange.
-async fn connect(peer: &Peer, resume: &mut Resume) -> Result<Socket, String> {
+/// Opens a connection that resumes; for Socket.IO, through its `CONNECT` exchange, with
+/// the frames that came before its end.
+async fn connect(peer: &Peer, resume: &mut Resume) -> Result<(Socket, Vec<String>), String> {
     match peer {
         Peer::Gateway { addr, path } => {
             let path = match resume.since {
                 Some(since) => format!("{path}&since={since}"),
                 None => path.clone(),
             };
-            open(addr, &path).await
+            Ok((open(addr, &path).await?, Vec::new()))
         }
         Peer::SocketIo { addr, room } => {
             let mut socket = open(addr, &format!("/socket.io/?EIO=4&transport=websocket&room={room}")).await?;
+            let mut early = Vec::new();
             while let Some(message) = socket.next().await {
                 let Ok(Message::Text(text)) = message else {
                     return Err(format!("Socket.IO handshake: unexpected {message:?}"));
@@ -194,9 +201,11 @@ async fn connect(peer: &Peer, resume: &mut Resume) -> Result<Socket, String> {
                         }
                         resume.pid = Some(pid.to_owned());
                     }
-                    return Ok(socket);
+                    return Ok((socket, early));
                 } else if text.starts_with("44") {
                     return Err(format!("Socket.IO refused the connection: {text}"));
+                } else if text.starts_with("42") {
+                    early.push(text.as_str().to_owned());
                 }
             }
             Err("Socket.IO closed during the handshake".into())
