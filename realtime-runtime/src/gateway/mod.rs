@@ -19,7 +19,8 @@
 //!
 //! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
-//! with), `auth` (credentials), `scope` (what one subscriber connection receives), `code` and
+//! with), `auth` (credentials), `scope` (what one subscriber connection receives), `position`
+//! (the notice that confirms a subscription with where to resume from), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
 //! are counted).
 

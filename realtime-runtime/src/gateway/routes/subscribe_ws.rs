@@ -4,11 +4,15 @@
 //! subscribed before the upgrade completes, so nothing published after the handshake is
 //! missed. With `?since=<message id>` the connection resumes: the channel's messages after
 //! that id still in its history come first, then live ones; if history does not reach
-//! back that far, a `continuity_lost` notice comes first. Frames to the client are the envelopes' JSON. The client may send
+//! back that far, a `continuity_lost` notice comes first. Frames to the client are the
+//! envelopes' JSON, and notices: first of all, for each channel subscribed,
+//! `{"kind": "position", "channel": C, "data": {"id": "<id>"}}`, where to resume from
+//! before any message (see the `position` module). The client may send
 //! `{"kind": "sub", "data": "<jwt>"}` (optionally with `"since": "<id>"`) to add a
 //! token's topics and
 //! `{"kind": "unsub", "data": [{"channel": "...", "name": "<topic>"}]}` to drop topics;
-//! each gets a reply of the same kind with `{"ok": true|false, ...}` as data. A ping goes
+//! each gets a reply of the same kind with `{"ok": true|false, ...}` as data, and an
+//! accepted `sub` is followed by its channel's `position`. A ping goes
 //! out every keepalive interval; a client that answers none of two is closed.
 
 use std::sync::Arc;
