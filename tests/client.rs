@@ -728,7 +728,11 @@ async fn a_client_cut_before_its_first_message_resumes_from_the_position() {
             }
         })
         .await;
-        assert_eq!(sub.last_id(), Some(older), "{transport:?}: the channel's newest id");
+        assert_eq!(
+            sub.last_id(),
+            Some(older),
+            "{transport:?}: the channel's newest id"
+        );
 
         server.stop().await;
         assert!(matches!(
@@ -753,9 +757,16 @@ async fn a_client_cut_before_its_first_message_resumes_from_the_position() {
                 Err(other) => panic!("{transport:?}: unexpected {other}"),
             }
         }
-        assert_eq!(received, missed, "{transport:?}: every missed message, in order, once");
+        assert_eq!(
+            received, missed,
+            "{transport:?}: every missed message, in order, once"
+        );
         let live = realtime.publish(run.status(), status("live", 4)).await.unwrap();
-        assert_eq!(next(&mut sub).await.unwrap().id, live, "{transport:?}: no duplicate");
+        assert_eq!(
+            next(&mut sub).await.unwrap().id,
+            live,
+            "{transport:?}: no duplicate"
+        );
         server.stop().await;
     }
 }

@@ -69,7 +69,10 @@ fn churn_smoke_run_delivers_everything_exactly_once_across_reconnections() {
         assert_eq!(peer["published"], realtime["published"], "the same load: {peer}");
         assert!(peer["reconnects"].as_u64().unwrap() > 0, "{peer}");
     }
-    assert!(status.success(), "realtime bench churn --smoke failed: {status}\n{out}");
+    assert!(
+        status.success(),
+        "realtime bench churn --smoke failed: {status}\n{out}"
+    );
 }
 
 #[test]

@@ -2,14 +2,12 @@
 //! and channel; a repeat answers the first id with `Idempotent-Replayed: true`; a bad key
 //! is `400 invalid_idempotency_key`.
 
-#[path = "../common/redis.rs"]
-mod redis_support;
-
 use realtime::{Realtime, RedisTransport};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 
 use crate::support::{config, Reply, TestGateway, WsClient, SIGNING_KEY};
+use crate::transports::redis_support;
 use crate::{assert_serving, start, start_over, target};
 
 fn key(value: &'static str) -> (&'static str, HeaderValue) {

@@ -82,7 +82,7 @@ async fn ws_expect(ws: &mut WsClient, ids: &[MessageId]) {
 
 async fn ws_drop_before_the_first_message_loses_nothing(factory: Factory) {
     let (a, b) = nodes(factory).await;
-    let run = Pipeline::new(&format!("ws-position-{factory:?}"));
+    let run = Pipeline::new(format!("ws-position-{factory:?}"));
     let before = publish(&a, &run, 0, 2).await;
     let token = a.token(&run.name(), &["status"]);
     let mut ws = a.ws_ok(&token).await;
@@ -92,7 +92,11 @@ async fn ws_drop_before_the_first_message_loses_nothing(factory: Factory) {
     ws.close().await;
     let missed = publish(&b, &run, 2, 3).await;
     let mut resumed = b.ws_ok(&format!("{token}&since={position}")).await;
-    assert_eq!(ws_position(&mut resumed, &run.name()).await, position, "the `since` id");
+    assert_eq!(
+        ws_position(&mut resumed, &run.name()).await,
+        position,
+        "the `since` id"
+    );
     ws_expect(&mut resumed, &missed).await;
     let live = publish(&a, &run, 5, 1).await;
     ws_expect(&mut resumed, &live).await;
@@ -101,7 +105,7 @@ async fn ws_drop_before_the_first_message_loses_nothing(factory: Factory) {
 
 async fn an_empty_channel_resumes_from_its_position_with_everything(factory: Factory) {
     let (a, b) = nodes(factory).await;
-    let run = Pipeline::new(&format!("empty-position-{factory:?}"));
+    let run = Pipeline::new(format!("empty-position-{factory:?}"));
     let token = a.token(&run.name(), &["status"]);
     let mut ws = a.ws_ok(&token).await;
     let position = ws_position(&mut ws, &run.name()).await;
@@ -128,7 +132,7 @@ async fn an_empty_channel_resumes_from_its_position_with_everything(factory: Fac
 
 async fn sse_position_has_an_id_line_that_last_event_id_resumes_from(factory: Factory) {
     let (a, b) = nodes(factory).await;
-    let run = Pipeline::new(&format!("sse-position-{factory:?}"));
+    let run = Pipeline::new(format!("sse-position-{factory:?}"));
     let before = publish(&a, &run, 0, 1).await;
     let token = a.token(&run.name(), &["status"]);
     let mut sse = a.sse_ok(&token).await;
@@ -139,7 +143,12 @@ async fn sse_position_has_an_id_line_that_last_event_id_resumes_from(factory: Fa
     let missed = publish(&b, &run, 1, 3).await;
     // What an `EventSource` sends by itself: the last `id:` it got.
     let mut resumed = b
-        .sse_with(Some(&token), None, &[], &[("last-event-id", &position.to_string())])
+        .sse_with(
+            Some(&token),
+            None,
+            &[],
+            &[("last-event-id", &position.to_string())],
+        )
         .await
         .expect("resumed");
     let event = resumed.next_any_data_event().await;
@@ -154,8 +163,8 @@ async fn sse_position_has_an_id_line_that_last_event_id_resumes_from(factory: Fa
 async fn sub_frames_are_confirmed_with_a_position(factory: Factory) {
     let (a, b) = nodes(factory).await;
     let (first, second) = (
-        Pipeline::new(&format!("sub-first-{factory:?}")),
-        Pipeline::new(&format!("sub-second-{factory:?}")),
+        Pipeline::new(format!("sub-first-{factory:?}")),
+        Pipeline::new(format!("sub-second-{factory:?}")),
     );
     let mut ws = a.ws_ok(&a.token(&first.name(), &["status"])).await;
     ws_position(&mut ws, &first.name()).await;
@@ -178,7 +187,7 @@ async fn sub_frames_are_confirmed_with_a_position(factory: Factory) {
     assert_eq!(ws_position(&mut ws, &second.name()).await, newer[1]);
 
     // A new channel resumed: the `since` id, then what came after it.
-    let third = Pipeline::new(&format!("sub-third-{factory:?}"));
+    let third = Pipeline::new(format!("sub-third-{factory:?}"));
     let ids = publish(&b, &third, 0, 3).await;
     let reply = ws
         .request(&json!({ "kind": "sub", "data": a.token(&third.name(), &["status"]), "since": ids[0].to_string() }))
@@ -188,13 +197,15 @@ async fn sub_frames_are_confirmed_with_a_position(factory: Factory) {
     ws_expect(&mut ws, &ids[1..]).await;
 
     // A refused `sub` confirms nothing.
-    let reply = ws
-        .request(&json!({ "kind": "sub", "data": "not-a-token" }))
-        .await;
+    let reply = ws.request(&json!({ "kind": "sub", "data": "not-a-token" })).await;
     assert_eq!(reply["data"]["ok"], false, "{reply}");
     let later = publish(&b, &third, 3, 1).await;
     let envelope = ws.next_any_json().await;
-    assert_eq!(id_of(&envelope["id"]), later[0], "no position for a refused sub: {envelope}");
+    assert_eq!(
+        id_of(&envelope["id"]),
+        later[0],
+        "no position for a refused sub: {envelope}"
+    );
 }
 
 on_transports!(

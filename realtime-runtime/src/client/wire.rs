@@ -90,7 +90,11 @@ fn notice(kind: &str, value: &Value) -> Frame {
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     match kind {
-        "position" => match data.get("id").and_then(Value::as_str).map(str::parse::<MessageId>) {
+        "position" => match data
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::parse::<MessageId>)
+        {
             Some(Ok(id)) => Frame::Position { id },
             _ => Frame::Malformed {
                 reason: "a `position` notice without a message id as `data.id`".into(),
@@ -219,7 +223,10 @@ mod tests {
                 ..
             })
         ));
-        let position = event("position", r#"{"kind":"position","channel":"p:1","data":{"id":"0-0"}}"#);
+        let position = event(
+            "position",
+            r#"{"kind":"position","channel":"p:1","data":{"id":"0-0"}}"#,
+        );
         assert!(matches!(from_sse_event(&position), Frame::Position { id } if id == MessageId::ZERO));
         assert!(matches!(
             from_sse_event(&event("surprise", "{}")),

@@ -41,7 +41,10 @@ pub(crate) struct ChannelFeed {
 impl ChannelFeed {
     /// A feed that announces the stream's position first.
     pub(crate) fn new(stream: TransportStream) -> Self {
-        ChannelFeed { stream, announce: true }
+        ChannelFeed {
+            stream,
+            announce: true,
+        }
     }
 
     /// Announces the position again (a `sub` frame confirmed a channel already subscribed):

@@ -116,7 +116,8 @@ impl ConnectionScope {
         } else {
             let stream =
                 TransportStream::open(state.realtime.transport().clone(), &claims.channel, start).await?;
-            self.streams.insert(claims.channel.clone(), ChannelFeed::new(stream));
+            self.streams
+                .insert(claims.channel.clone(), ChannelFeed::new(stream));
         }
         self.topics
             .entry(claims.channel.clone())
@@ -139,12 +140,7 @@ impl ConnectionScope {
     }
 
     /// Decides what an item from channel `channel` becomes.
-    pub(crate) fn outgoing(
-        &self,
-        state: &GatewayState,
-        channel: &str,
-        item: ChannelItem,
-    ) -> Outgoing {
+    pub(crate) fn outgoing(&self, state: &GatewayState, channel: &str, item: ChannelItem) -> Outgoing {
         let delivery = match item {
             ChannelItem::Position(id) => return Outgoing::Position(id),
             ChannelItem::Message(Ok(delivery)) => delivery,

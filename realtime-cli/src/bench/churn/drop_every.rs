@@ -108,10 +108,34 @@ mod tests {
     #[test]
     fn ranges_and_single_values() {
         let ms = Duration::from_millis;
-        assert_eq!("1-4s".parse(), Ok(DropEvery { low: ms(1000), high: ms(4000) }));
-        assert_eq!("200-800ms".parse(), Ok(DropEvery { low: ms(200), high: ms(800) }));
-        assert_eq!(" 2s ".parse(), Ok(DropEvery { low: ms(2000), high: ms(2000) }));
-        assert_eq!("0.5-1.5s".parse(), Ok(DropEvery { low: ms(500), high: ms(1500) }));
+        assert_eq!(
+            "1-4s".parse(),
+            Ok(DropEvery {
+                low: ms(1000),
+                high: ms(4000)
+            })
+        );
+        assert_eq!(
+            "200-800ms".parse(),
+            Ok(DropEvery {
+                low: ms(200),
+                high: ms(800)
+            })
+        );
+        assert_eq!(
+            " 2s ".parse(),
+            Ok(DropEvery {
+                low: ms(2000),
+                high: ms(2000)
+            })
+        );
+        assert_eq!(
+            "0.5-1.5s".parse(),
+            Ok(DropEvery {
+                low: ms(500),
+                high: ms(1500)
+            })
+        );
         let every: DropEvery = "1-4s".parse().unwrap();
         let mut rng = rand::rng();
         for _ in 0..100 {
@@ -122,11 +146,26 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_their_reason() {
-        assert_eq!("1-4".parse::<DropEvery>(), Err(DropEveryError::NoUnit("1-4".into())));
-        assert_eq!("a-4s".parse::<DropEvery>(), Err(DropEveryError::NotANumber("a".into())));
-        assert_eq!("-4s".parse::<DropEvery>(), Err(DropEveryError::NotANumber("".into())));
+        assert_eq!(
+            "1-4".parse::<DropEvery>(),
+            Err(DropEveryError::NoUnit("1-4".into()))
+        );
+        assert_eq!(
+            "a-4s".parse::<DropEvery>(),
+            Err(DropEveryError::NotANumber("a".into()))
+        );
+        assert_eq!(
+            "-4s".parse::<DropEvery>(),
+            Err(DropEveryError::NotANumber("".into()))
+        );
         assert_eq!("0s".parse::<DropEvery>(), Err(DropEveryError::Zero("0s".into())));
-        assert_eq!("4-1s".parse::<DropEvery>(), Err(DropEveryError::Reversed("4-1s".into())));
-        assert_eq!("NaNs".parse::<DropEvery>(), Err(DropEveryError::NotANumber("NaN".into())));
+        assert_eq!(
+            "4-1s".parse::<DropEvery>(),
+            Err(DropEveryError::Reversed("4-1s".into()))
+        );
+        assert_eq!(
+            "NaNs".parse::<DropEvery>(),
+            Err(DropEveryError::NotANumber("NaN".into()))
+        );
     }
 }

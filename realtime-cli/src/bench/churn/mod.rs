@@ -245,7 +245,10 @@ async fn drive(load: &Load, socket_io: Option<&Path>) -> Result<Run, String> {
     let pace = Pace::new(load.rate, load.seconds);
     let (mut seq, mut k, mut publish_error) = (0u64, 0u64, None);
     while pace.due(k).await {
-        match publisher.send(&channel, payload::make(seq, load.payload_bytes)).await {
+        match publisher
+            .send(&channel, payload::make(seq, load.payload_bytes))
+            .await
+        {
             Ok(()) => {
                 seq += 1;
                 shared.published.store(seq, Ordering::Release);
@@ -292,8 +295,21 @@ async fn mint(addr: &str, channel: &str) -> Result<String, String> {
 fn header() -> String {
     format!(
         "{:<10} {:<24} {:>5} {:>5} {:>10} {:>7} {:>4} {:>5} {:>6} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7}",
-        "system", "resume", "subs", "msgs", "delivered", "missing", "dup", "reord", "gaps", "reconn",
-        "catch p50", "catch p99", "catch max", "behind", "srv CPU"
+        "system",
+        "resume",
+        "subs",
+        "msgs",
+        "delivered",
+        "missing",
+        "dup",
+        "reord",
+        "gaps",
+        "reconn",
+        "catch p50",
+        "catch p99",
+        "catch max",
+        "behind",
+        "srv CPU"
     )
 }
 

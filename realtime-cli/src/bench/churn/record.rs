@@ -199,14 +199,25 @@ mod tests {
         record.message(2);
         record.message(1);
         record.message(1);
-        assert_eq!((record.distinct, record.duplicates, record.reorderings, record.prefix), (3, 1, 1, 3));
+        assert_eq!(
+            (
+                record.distinct,
+                record.duplicates,
+                record.reorderings,
+                record.prefix
+            ),
+            (3, 1, 1, 3)
+        );
         assert_eq!(record.catch_ups.len(), 1);
         record.reconnecting(10);
         record.reconnecting(10);
         record.finish();
         assert_eq!(record.not_caught_up, 2);
         let summary = Summary::default().of(&[record], 4);
-        assert_eq!((summary.delivered, summary.expected, summary.subscribers_missing), (3, 4, 1));
+        assert_eq!(
+            (summary.delivered, summary.expected, summary.subscribers_missing),
+            (3, 4, 1)
+        );
         assert!(!summary.clean());
     }
 }

@@ -111,7 +111,11 @@ pub async fn run(peer: Arc<Peer>, shared: Arc<Shared>, every: DropEvery) -> Reco
             record.reconnecting(shared.published.load(Ordering::Acquire));
         }
         let socket = loop {
-            let permit = if first { shared.opening.acquire().await.ok() } else { None };
+            let permit = if first {
+                shared.opening.acquire().await.ok()
+            } else {
+                None
+            };
             let attempt = tokio::time::timeout(CONNECT_TIMEOUT, connect(&peer, &mut resume)).await;
             drop(permit);
             match attempt {
@@ -174,7 +178,11 @@ async fn connect(peer: &Peer, resume: &mut Resume) -> Result<(Socket, Vec<String
             Ok((open(addr, &path).await?, Vec::new()))
         }
         Peer::SocketIo { addr, room } => {
-            let mut socket = open(addr, &format!("/socket.io/?EIO=4&transport=websocket&room={room}")).await?;
+            let mut socket = open(
+                addr,
+                &format!("/socket.io/?EIO=4&transport=websocket&room={room}"),
+            )
+            .await?;
             let mut early = Vec::new();
             while let Some(message) = socket.next().await {
                 let Ok(Message::Text(text)) = message else {
@@ -191,7 +199,10 @@ async fn connect(peer: &Peer, resume: &mut Resume) -> Result<(Socket, Vec<String
                         }
                         None => "40".to_owned(),
                     };
-                    socket.send(Message::text(connect)).await.map_err(|e| e.to_string())?;
+                    socket
+                        .send(Message::text(connect))
+                        .await
+                        .map_err(|e| e.to_string())?;
                 } else if let Some(answer) = text.strip_prefix("40") {
                     let answer: Value = serde_json::from_str(answer).unwrap_or_default();
                     if let Some(pid) = answer["pid"].as_str() {
@@ -319,13 +330,23 @@ mod tests {
             path: String::new(),
         };
         let (mut record, mut resume) = (Record::default(), Resume::default());
-        frame(&gateway, r#"{"channel":"c","data":{"id":"5-0"},"kind":"position"}"#, &mut record, &mut resume);
+        frame(
+            &gateway,
+            r#"{"channel":"c","data":{"id":"5-0"},"kind":"position"}"#,
+            &mut record,
+            &mut resume,
+        );
         assert_eq!(resume.since, Some(MessageId::new(5, 0)));
         let message = r#"{"id":"7-1","channel":"c","topic":"m","data":{"seq":0,"t":1,"pad":"x"}}"#;
         frame(&gateway, message, &mut record, &mut resume);
         assert_eq!((resume.since, record.distinct), (Some(MessageId::new(7, 1)), 1));
         // A position older than the last message does not move the resume point back.
-        frame(&gateway, r#"{"channel":"c","data":{"id":"6-0"},"kind":"position"}"#, &mut record, &mut resume);
+        frame(
+            &gateway,
+            r#"{"channel":"c","data":{"id":"6-0"},"kind":"position"}"#,
+            &mut record,
+            &mut resume,
+        );
         assert_eq!(resume.since, Some(MessageId::new(7, 1)));
 
         let socket_io = Peer::SocketIo {
@@ -333,9 +354,23 @@ mod tests {
             room: String::new(),
         };
         assert_eq!(frame(&socket_io, "2", &mut record, &mut resume), Some("3"));
-        frame(&socket_io, r#"42["m",{"seq":1,"t":1,"pad":"x"},"abc-12"]"#, &mut record, &mut resume);
+        frame(
+            &socket_io,
+            r#"42["m",{"seq":1,"t":1,"pad":"x"},"abc-12"]"#,
+            &mut record,
+            &mut resume,
+        );
         assert_eq!((resume.offset.as_deref(), record.distinct), (Some("abc-12"), 2));
-        frame(&socket_io, r#"42["m",{"seq":2,"t":1,"pad":"x"}]"#, &mut record, &mut resume);
-        assert_eq!(resume.offset.as_deref(), Some("abc-12"), "no offset without recovery");
+        frame(
+            &socket_io,
+            r#"42["m",{"seq":2,"t":1,"pad":"x"}]"#,
+            &mut record,
+            &mut resume,
+        );
+        assert_eq!(
+            resume.offset.as_deref(),
+            Some("abc-12"),
+            "no offset without recovery"
+        );
     }
 }
