@@ -45,6 +45,8 @@ const DRAIN: Duration = Duration::from_secs(15);
 const SMOKE_DRAIN: Duration = Duration::from_secs(4);
 /// How long all first connections may take.
 const CONNECT_ALL: Duration = Duration::from_secs(120);
+/// How long after the drain deadline every subscriber must have ended.
+const CONNECT_TIMEOUT_MARGIN: Duration = Duration::from_secs(20);
 /// First connections in flight at once.
 const OPENING: usize = 64;
 
@@ -241,6 +243,12 @@ async fn drive(load: &Load, socket_io: Option<&Path>) -> Result<Run, String> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let system = if socket_io.is_some() { "socket.io" } else { "realtime" };
+    eprintln!(
+        "bench churn: {system}: {} subscribers connected in {:.1} s; publishing",
+        load.subscribers,
+        connecting.elapsed().as_secs_f64()
+    );
     let cpu_before = cpu_seconds(server.pid()).unwrap_or(0.0);
     let pace = Pace::new(load.rate, load.seconds);
     let (mut seq, mut k, mut publish_error) = (0u64, 0u64, None);
@@ -260,11 +268,20 @@ async fn drive(load: &Load, socket_io: Option<&Path>) -> Result<Run, String> {
         k += 1;
     }
     let achieved_rate = seq as f64 / pace.elapsed().max(1e-9);
-    let _ = shared.done.send(Some((seq, Instant::now() + load.drain)));
+    let drain_until = Instant::now() + load.drain;
+    let _ = shared.done.send(Some((seq, drain_until)));
+    eprintln!("bench churn: {system}: published {seq} in {:.1} s; draining", pace.elapsed());
     let mut records = Vec::with_capacity(load.subscribers);
-    while let Some(record) = subscribers.join_next().await {
-        records.push(record.map_err(|e| format!("a subscriber failed: {e}"))?);
+    // Every subscriber ends by the drain deadline (plus a connection attempt and a close);
+    // one that does not is a failure of the run, not a hang.
+    let give_up = drain_until + CONNECT_TIMEOUT_MARGIN;
+    while let Some(joined) = tokio::time::timeout_at(give_up, subscribers.join_next())
+        .await
+        .map_err(|_| format!("{} subscribers had not ended {CONNECT_TIMEOUT_MARGIN:?} after the drain", subscribers.len()))?
+    {
+        records.push(joined.map_err(|e| format!("a subscriber failed: {e}"))?);
     }
+    eprintln!("bench churn: {system}: done");
     let server_cpu_s = cpu_seconds(server.pid()).unwrap_or(0.0) - cpu_before;
     Ok(Run {
         records,
