@@ -47,6 +47,8 @@ const SMOKE_DRAIN: Duration = Duration::from_secs(4);
 const CONNECT_ALL: Duration = Duration::from_secs(120);
 /// How long after the drain deadline every subscriber must have ended.
 const CONNECT_TIMEOUT_MARGIN: Duration = Duration::from_secs(20);
+/// How long one publish may take.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(30);
 /// First connections in flight at once.
 const OPENING: usize = 64;
 
@@ -252,17 +254,22 @@ async fn drive(load: &Load, socket_io: Option<&Path>) -> Result<Run, String> {
     let cpu_before = cpu_seconds(server.pid()).unwrap_or(0.0);
     let pace = Pace::new(load.rate, load.seconds);
     let (mut seq, mut k, mut publish_error) = (0u64, 0u64, None);
-    while pace.due(k).await {
-        match publisher
-            .send(&channel, payload::make(seq, load.payload_bytes))
-            .await
-        {
-            Ok(()) => {
+    // The time is what it is: a server too busy to take the rate publishes fewer (the
+    // achieved rate says so), never for longer.
+    while pace.due(k).await && pace.elapsed() < load.seconds {
+        let body = payload::make(seq, load.payload_bytes);
+        match tokio::time::timeout(PUBLISH_TIMEOUT, publisher.send(&channel, body)).await {
+            Ok(Ok(())) => {
                 seq += 1;
                 shared.published.store(seq, Ordering::Release);
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 publish_error.get_or_insert(format!("a publish failed: {e}"));
+            }
+            Err(_) => {
+                // Whether it was sent is unknown: stop, rather than reuse its `seq`.
+                publish_error.get_or_insert(format!("a publish took longer than {PUBLISH_TIMEOUT:?}"));
+                break;
             }
         }
         k += 1;
