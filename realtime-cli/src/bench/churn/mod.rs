@@ -245,7 +245,11 @@ async fn drive(load: &Load, socket_io: Option<&Path>) -> Result<Run, String> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let system = if socket_io.is_some() { "socket.io" } else { "realtime" };
+    let system = if socket_io.is_some() {
+        "socket.io"
+    } else {
+        "realtime"
+    };
     eprintln!(
         "bench churn: {system}: {} subscribers connected in {:.1} s; publishing",
         load.subscribers,
@@ -277,14 +281,22 @@ async fn drive(load: &Load, socket_io: Option<&Path>) -> Result<Run, String> {
     let achieved_rate = seq as f64 / pace.elapsed().max(1e-9);
     let drain_until = Instant::now() + load.drain;
     let _ = shared.done.send(Some((seq, drain_until)));
-    eprintln!("bench churn: {system}: published {seq} in {:.1} s; draining", pace.elapsed());
+    eprintln!(
+        "bench churn: {system}: published {seq} in {:.1} s; draining",
+        pace.elapsed()
+    );
     let mut records = Vec::with_capacity(load.subscribers);
     // Every subscriber ends by the drain deadline (plus a connection attempt and a close);
     // one that does not is a failure of the run, not a hang.
     let give_up = drain_until + CONNECT_TIMEOUT_MARGIN;
     while let Some(joined) = tokio::time::timeout_at(give_up, subscribers.join_next())
         .await
-        .map_err(|_| format!("{} subscribers had not ended {CONNECT_TIMEOUT_MARGIN:?} after the drain", subscribers.len()))?
+        .map_err(|_| {
+            format!(
+                "{} subscribers had not ended {CONNECT_TIMEOUT_MARGIN:?} after the drain",
+                subscribers.len()
+            )
+        })?
     {
         records.push(joined.map_err(|e| format!("a subscriber failed: {e}"))?);
     }
