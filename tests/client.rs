@@ -774,3 +774,75 @@ async fn sessions_of_short_tokens_are_refreshed_in_band_or_resumed_by_reconnecti
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_cut_before_its_first_message_resumes_from_the_position() {
+    for transport in TRANSPORTS {
+        let realtime = Realtime::in_memory();
+        let server = Server::start(realtime.clone(), "127.0.0.1:0".parse().unwrap()).await;
+        let addr = server.addr();
+        let run = Pipeline::new(format!("position-{transport:?}"));
+        let older = realtime.publish(run.status(), status("older", 0)).await.unwrap();
+        let tokens = server
+            .client()
+            .token_minter(SigningKey::new(KEY), &run, [PipelineTopic::Status]);
+        let mut sub = guard(
+            server
+                .client()
+                .subscribe(&run, tokens)
+                .transport(transport)
+                .backoff(fast_backoff()),
+        )
+        .await
+        .unwrap();
+        // Read until the gateway's `position` is in: no message comes meanwhile.
+        guard(async {
+            while sub.last_id().is_none() {
+                if let Ok(item) = tokio::time::timeout(Duration::from_millis(20), sub.next()).await {
+                    panic!("{transport:?}: nothing but the position was sent, got {item:?}");
+                }
+            }
+        })
+        .await;
+        assert_eq!(
+            sub.last_id(),
+            Some(older),
+            "{transport:?}: the channel's newest id"
+        );
+
+        server.stop().await;
+        assert!(matches!(
+            next(&mut sub).await,
+            Err(ClientRecvError::Disconnected { .. })
+        ));
+        let mut missed = Vec::new();
+        for percent in 1..=3 {
+            missed.push(
+                realtime
+                    .publish(run.status(), status("while away", percent))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let server = Server::start(realtime.clone(), addr).await;
+        let mut received = Vec::new();
+        while received.len() < 3 {
+            match next(&mut sub).await {
+                Ok(message) => received.push(message.id),
+                Err(ClientRecvError::Disconnected { .. }) => {}
+                Err(other) => panic!("{transport:?}: unexpected {other}"),
+            }
+        }
+        assert_eq!(
+            received, missed,
+            "{transport:?}: every missed message, in order, once"
+        );
+        let live = realtime.publish(run.status(), status("live", 4)).await.unwrap();
+        assert_eq!(
+            next(&mut sub).await.unwrap().id,
+            live,
+            "{transport:?}: no duplicate"
+        );
+        server.stop().await;
+    }
+}

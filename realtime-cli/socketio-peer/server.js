@@ -2,13 +2,16 @@
 //
 // A client joins the room named in its handshake query (`?room=<name>`); `POST /publish?room=<name>`
 // with a JSON body emits it to the room as event `m` (`io.to(room).emit("m", payload)`), the
-// usual room broadcast. Listens on 127.0.0.1 only, prints `listening on http://<addr>` once
+// usual room broadcast. With `--recovery` (the churn scenario) the server keeps each
+// disconnected client's session and the events it missed (`connectionStateRecovery`), so a
+// client reconnecting with its session id and last offset gets them. Listens on 127.0.0.1 only, prints `listening on http://<addr>` once
 // ready, and exits when its stdin closes (the load tool that started it has gone).
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
 
 const port = Number(process.argv[2] || process.env.PORT || 0);
+const recovery = process.argv.includes("--recovery");
 const httpServer = http.createServer((req, res) => {
   const url = new URL(req.url, "http://localhost");
   if (req.method !== "POST" || url.pathname !== "/publish") {
@@ -31,7 +34,11 @@ const httpServer = http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
 });
-const io = new Server(httpServer, { transports: ["websocket"], serveClient: false });
+const io = new Server(httpServer, {
+  transports: ["websocket"],
+  serveClient: false,
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true } } : {}),
+});
 io.on("connection", (socket) => {
   socket.join(String(socket.handshake.query.room || ""));
 });

@@ -347,7 +347,10 @@ impl TestGateway {
         )
         .await
         {
-            Ok((stream, _)) => Ok(WsClient { stream }),
+            Ok((stream, _)) => Ok(WsClient {
+                stream,
+                positions: Vec::new(),
+            }),
             Err(tungstenite::Error::Http(response)) => Err(Reply::parse(
                 response.status().as_u16(),
                 response.body().as_deref().unwrap_or_default(),
@@ -411,6 +414,7 @@ impl TestGateway {
             content_type,
             body,
             buffer: Vec::new(),
+            positions: Vec::new(),
         })
     }
 
@@ -472,6 +476,8 @@ impl Drop for TestGateway {
 /// A WebSocket subscriber.
 pub struct WsClient {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The `position` notices [`WsClient::next_json`] passed over, in order.
+    pub positions: Vec<Value>,
 }
 
 impl WsClient {
@@ -483,8 +489,20 @@ impl WsClient {
             .expect("a WebSocket frame, not an error")
     }
 
-    /// The next text frame as JSON, skipping pings and pongs.
+    /// The next text frame as JSON, skipping pings and pongs, and `position` notices
+    /// (kept in [`WsClient::positions`]).
     pub async fn next_json(&mut self) -> Value {
+        loop {
+            let json = self.next_any_json().await;
+            if json["kind"] != "position" {
+                return json;
+            }
+            self.positions.push(json);
+        }
+    }
+
+    /// The next text frame as JSON, whatever it is, skipping pings and pongs.
+    pub async fn next_any_json(&mut self) -> Value {
         guard("a text frame", async {
             loop {
                 match self.next_frame().await {
@@ -543,6 +561,8 @@ pub struct SseClient {
     pub content_type: String,
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Vec<u8>>> + Send>>,
     buffer: Vec<u8>,
+    /// The `position` events [`SseClient::next_data_event`] passed over, in order.
+    pub positions: Vec<SseEvent>,
 }
 
 /// One Server-Sent Event, as the lines between two blank lines.
@@ -588,8 +608,20 @@ impl SseClient {
         .await
     }
 
-    /// The next event that carries data, skipping comment-only events.
+    /// The next event that carries data, skipping comment-only events and `position`
+    /// events (kept in [`SseClient::positions`]).
     pub async fn next_data_event(&mut self) -> SseEvent {
+        loop {
+            let event = self.next_any_data_event().await;
+            if event.event.as_deref() != Some("position") {
+                return event;
+            }
+            self.positions.push(event);
+        }
+    }
+
+    /// The next event that carries data, whatever it is, skipping comment-only events.
+    pub async fn next_any_data_event(&mut self) -> SseEvent {
         guard("an SSE event with data", async {
             loop {
                 let event = self.next_event().await;

@@ -115,6 +115,7 @@ async fn a_ws_subscriber_that_answers_pings_gets_them_and_stays_open() {
     let gw = start(with_fast_keepalive()).await;
     let run = Pipeline::new("ka");
     let mut ws = gw.ws_ok(&gw.token(&run.name(), &["status"])).await;
+    assert_eq!(ws.next_any_json().await["kind"], "position");
     // More pings than the two a silent client may leave unanswered.
     guard("four pings", async {
         let mut pings = 0;
@@ -138,6 +139,8 @@ async fn a_ws_subscriber_that_answers_pings_gets_them_and_stays_open() {
 async fn an_sse_subscriber_gets_keepalive_comments() {
     let gw = start(with_fast_keepalive()).await;
     let mut sse = gw.sse_ok(&gw.token("pipeline:ka", &["status"])).await;
+    let position = sse.next_any_data_event().await;
+    assert_eq!(position.event.as_deref(), Some("position"), "{position:?}");
     guard("two keepalive comments", async {
         let mut keepalives = 0;
         while keepalives < 2 {

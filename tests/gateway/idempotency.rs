@@ -6,9 +6,8 @@ use realtime::{Realtime, RedisTransport};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 
-use crate::redis_support;
-
 use crate::support::{config, Reply, TestGateway, WsClient, SIGNING_KEY};
+use crate::transports::redis_support;
 use crate::{assert_serving, start, start_over, target};
 
 fn key(value: &'static str) -> (&'static str, HeaderValue) {

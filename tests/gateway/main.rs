@@ -17,9 +17,12 @@ mod jwks_url;
 mod keys;
 mod lifecycle;
 mod limits;
+// `transports` first: `position` uses its `on_transports!`.
+#[path = "../common/transports.rs"]
+#[macro_use]
+mod transports;
+mod position;
 mod publish;
-#[path = "../common/redis.rs"]
-mod redis_support;
 mod refusals;
 mod resume;
 mod revocation;

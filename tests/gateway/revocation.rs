@@ -8,8 +8,8 @@ use realtime::gateway::{Gateway, RevocationTarget, REVOCATION_CHANNEL, REVOKED_C
 use realtime::{Realtime, RedisTransport};
 use serde_json::{json, Value};
 
-use crate::redis_support::{unique_prefix, url};
 use crate::support::{config, guard, unix_now, TestGateway, WsClient, SIGNING_KEY};
+use crate::transports::redis_support::{unique_prefix, url};
 use crate::{start, target, Pipeline};
 
 /// A gateway over Redis with key prefix `prefix`: gateways with one prefix are one cluster.

@@ -143,7 +143,9 @@ async function sdkSubscribe(options) {
   return { stream, inbox: inboxOf(stream), close: () => stream.close("test done") };
 }
 
-/** A raw WebSocket on the connect route, to see exactly which frames the gateway sends. */
+/** A raw WebSocket on the connect route, to see exactly which frames the gateway sends. Its
+ * first frame, the subscription's `position` notice, is checked and kept as `position`; the
+ * inbox gets what follows. */
 async function rawSubscribe(jwt) {
   const url = new URL("/v1/realtime/connect", gateway.url);
   url.protocol = "ws:";
@@ -160,7 +162,10 @@ async function rawSubscribe(jwt) {
     }),
     "the raw WebSocket to open",
   );
-  return { ws, inbox, close: () => ws.close(1000) };
+  const position = await inbox.next("the position notice");
+  assert.equal(position.kind, "position", `the first frame: ${JSON.stringify(position)}`);
+  assert.match(position.data.id, /^\d+-\d+$/);
+  return { ws, inbox, position, close: () => ws.close(1000) };
 }
 
 /** A plain HTTP publish, as a backend without the SDK would send it. */
@@ -322,6 +327,26 @@ test("the SDK subscribes through the app alone, minting its token lazily", async
     assert.deepEqual(got.data, { step: 1 });
   } finally {
     stream.close("test done");
+  }
+});
+
+test("the official SDK ignores the position notice the gateway sends first", async () => {
+  const channel = freshChannel();
+  const token = await within(getSubscriptionToken(inngest, { channel, topics: ["status"] }), "token");
+  const raw = await rawSubscribe(token.key);
+  const sdk = await sdkSubscribe(token);
+  try {
+    assert.equal(raw.position.channel, channel.name);
+    await within(inngest.realtime.publish(channel.status, { ok: 1 }), "publish");
+    const first = await sdk.inbox.next("the message through the SDK");
+    assert.equal(first.kind, "data", `the SDK's first item: ${JSON.stringify(first)}`);
+    assert.deepEqual(first.data, { ok: 1 });
+    const viaRaw = await raw.inbox.next("the message on the raw socket");
+    assert.deepEqual(viaRaw.data, { ok: 1 });
+    await Promise.all([sdk.inbox.nothingMore(), raw.inbox.nothingMore()]);
+  } finally {
+    sdk.close();
+    raw.close();
   }
 });
 

@@ -25,7 +25,9 @@ export interface Subscription<Topics extends TopicMap, T extends TopicName<Topic
   readonly topics: readonly T[];
   /** The connection's state now. */
   readonly status: ConnectionStatus;
-  /** The id of the last message received: the next connection resumes after it. */
+  /** The id of the last message received, or of the `position` the gateway confirmed when
+   * the subscription (re)started if that is later: the next connection resumes after it, so
+   * a drop before the first message loses nothing. */
   readonly lastId: string | undefined;
   /** How many connections have opened (1 once subscribed, one more per reconnection). */
   readonly connections: number;
@@ -253,6 +255,11 @@ export class SubscriptionImpl<Topics extends TopicMap, T extends TopicName<Topic
       case "envelope":
         this.envelope(frame.envelope);
         return;
+      case "position":
+        // Confirmed before any message: a drop from now on resumes after it (or after
+        // the last message, if that is later).
+        if (frame.channel === this.channel && this.isLater(frame.id)) this.lastId = frame.id;
+        return;
       case "continuity_lost":
         for (const stream of this.streams.values()) {
           stream.fail("interrupted", "messages of the channel were lost");
@@ -298,6 +305,13 @@ export class SubscriptionImpl<Topics extends TopicMap, T extends TopicName<Topic
     }
     if (this.isClosed || this.connection !== connection) return;
     connection?.send(JSON.stringify({ kind: "refresh", data: token }));
+  }
+
+  /** Whether `id` is past the resume point (or there is none yet). */
+  private isLater(id: string): boolean {
+    if (this.lastId === undefined) return true;
+    const order = compareIds(id, this.lastId);
+    return order !== undefined && order > 0;
   }
 
   private envelope(env: WireEnvelope): void {

@@ -1,7 +1,7 @@
 /** What the gateway sends, decoded. Over WebSocket every text frame is JSON: an envelope,
- * or a notice whose `kind` is `continuity_lost`, `error`, `session_expiring` or `closing`
- * (replies to `sub` / `unsub` frames, which this client never sends, and to its `refresh`
- * frames are ignored). Over SSE an envelope is an
+ * or a notice whose `kind` is `position`, `continuity_lost`, `error`, `session_expiring` or
+ * `closing` (replies to `sub` / `unsub` frames, which this client never sends, and to its
+ * `refresh` frames are ignored). Over SSE an envelope is an
  * unnamed event; a notice is an event named after its kind. */
 import type { SseEvent } from "./sse-parser.js";
 import type { ContinuityLost, GapCause } from "./types.js";
@@ -30,6 +30,8 @@ export interface WireStreamEnd {
 
 export type Frame =
   | { type: "envelope"; envelope: WireEnvelope }
+  /** The subscription of `channel` is confirmed: a reconnection resumes after `id`. */
+  | { type: "position"; channel: string; id: string }
   | { type: "continuity_lost"; gap: ContinuityLost }
   | { type: "error"; code: string; message: string; topic?: string; id?: string }
   | { type: "closing"; reason?: string }
@@ -60,7 +62,9 @@ export function fromWsText(text: string): Frame {
   const value = parse(text, "a text frame");
   if (typeof value === "string") return { type: "malformed", reason: value };
   const kind = value["kind"];
-  if (kind === "continuity_lost" || kind === "error" || kind === "closing") return notice(kind, value);
+  if (kind === "position" || kind === "continuity_lost" || kind === "error" || kind === "closing") {
+    return notice(kind, value);
+  }
   if (kind === "session_expiring") return { type: "session_expiring" };
   // A refused refresh needs nothing: the session then ends with `closing`, and the
   // reconnection asks the token function again.
@@ -75,6 +79,7 @@ export function fromSseEvent(event: SseEvent): Frame {
   switch (event.event) {
     case "message":
       return envelope(value);
+    case "position":
     case "continuity_lost":
     case "error":
     case "closing":
@@ -119,7 +124,7 @@ function envelope(value: Json): Frame {
 }
 
 /** A notice: `{"kind", "channel", "topic"?, "data": {...}}`, or its bare data (SSE `closing`). */
-function notice(kind: "continuity_lost" | "error" | "closing", value: Json): Frame {
+function notice(kind: "position" | "continuity_lost" | "error" | "closing", value: Json): Frame {
   const wrapped = "kind" in value;
   const data = wrapped ? value["data"] : value;
   const d: Json = isObject(data) ? data : {};
@@ -128,6 +133,13 @@ function notice(kind: "continuity_lost" | "error" | "closing", value: Json): Fra
     return typeof s === "string" ? s : undefined;
   };
   switch (kind) {
+    case "position": {
+      const id = text(d, "id");
+      if (id === undefined || splitId(id) === undefined) {
+        return { type: "malformed", reason: "a `position` notice without a message id as `data.id`" };
+      }
+      return { type: "position", channel: text(value, "channel") ?? "", id };
+    }
     case "continuity_lost": {
       const cause = d["cause"];
       const lastSeen = d["last_seen"];

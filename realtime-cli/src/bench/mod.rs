@@ -12,6 +12,7 @@
 //! Every child is killed when the run ends, fails or is interrupted.
 
 mod broadcast;
+mod churn;
 mod measure;
 mod pace;
 mod payload;
@@ -33,13 +34,14 @@ mod ws_subscriber;
 use std::future::Future;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use futures::future::join_all;
 
 use measure::{measure, Env};
 use report::{Ratios, ScenarioReport};
 use scenario::{scenarios, Load};
 
+pub use churn::{ChurnArgs, DropEvery, DropEveryError};
 pub use process::stdin_closed;
 pub use worker::run as worker;
 
@@ -79,6 +81,17 @@ pub struct BenchArgs {
     /// Only the scenarios whose name contains this (repeatable).
     #[arg(long)]
     pub only: Vec<String>,
+    /// A scenario run on its own instead of the table of scenarios.
+    #[command(subcommand)]
+    pub scenario: Option<BenchScenario>,
+}
+
+/// A scenario of `realtime bench` run on its own.
+#[derive(Debug, Clone, Subcommand)]
+pub enum BenchScenario {
+    /// Delivery under churn: subscribers that drop their sockets every few seconds and
+    /// resume, next to Socket.IO's connection state recovery on the same load.
+    Churn(ChurnArgs),
 }
 
 /// Runs the bench; fails if any system lost or duplicated a message.
@@ -96,6 +109,15 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
             .is_dir()
             .then(|| args.socketio_dir.clone()),
     };
+    if let Some(BenchScenario::Churn(churn)) = &args.scenario {
+        if env.socket_io_dir.is_none() {
+            eprintln!(
+                "bench: the Socket.IO peer is not installed in {} (run `npm ci` there): skipping it",
+                args.socketio_dir.display()
+            );
+        }
+        return churn::run(churn, env.socket_io_dir, load.payload_bytes).await;
+    }
     if env.redis_url.is_none() {
         eprintln!(
             "bench: no Redis at {} (or --no-redis): skipping the Redis scenarios",

@@ -50,8 +50,16 @@ impl Server {
 
     /// Starts the Socket.IO peer, `node server.js` in `dir`, on a free loopback port.
     pub async fn socket_io(dir: &Path) -> Result<Self, String> {
+        Server::socket_io_with(dir, false).await
+    }
+
+    /// Starts the Socket.IO peer, with its connection state recovery on if `recovery`.
+    pub async fn socket_io_with(dir: &Path, recovery: bool) -> Result<Self, String> {
         let mut command = Command::new("node");
         command.arg("server.js").arg("0").current_dir(dir);
+        if recovery {
+            command.arg("--recovery");
+        }
         Server::start(command, "Socket.IO server").await
     }
 

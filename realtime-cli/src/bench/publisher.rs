@@ -57,7 +57,7 @@ impl Publisher {
         Ok(Publisher::Redis(RespConnection::connect(addr).await?))
     }
 
-    async fn send(&mut self, channel: &str, body: String) -> Result<(), String> {
+    pub(super) async fn send(&mut self, channel: &str, body: String) -> Result<(), String> {
         match self {
             Publisher::Http { client, url } => {
                 let response = client

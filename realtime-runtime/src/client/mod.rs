@@ -33,8 +33,9 @@
 //!   with full jitter), with a fresh token from the [`TokenSource`], since tokens are
 //!   short-lived. A refused token during reconnection is reported and retried; on the
 //!   first connection it fails the subscribe call ([`ClientError::Rejected`]).
-//! - **Resumption.** Each reconnection asks for the messages after the last one received
-//!   ([`ClientSubscription::last_id`], sent as `?since=`): those published while
+//! - **Resumption.** Each reconnection asks for the messages after the last one received,
+//!   or after the `position` the gateway confirmed when the subscription started if that
+//!   is later ([`ClientSubscription::last_id`], sent as `?since=`): those published while
 //!   disconnected arrive then, in order and once, while the gateway's history holds them;
 //!   otherwise a [`ClientRecvError::ContinuityLost`] item says so.
 //! - **No background task.** The connection is read when the stream is polled, and closed

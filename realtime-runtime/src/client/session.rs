@@ -13,8 +13,9 @@
 //! missed. An SSE connection cannot: when the gateway ends it with `closing`, it reconnects
 //! with a fresh token, resuming as below.
 //!
-//! Each reconnection resumes after the id of the last message received (`?since=<id>`),
-//! so messages published while no connection was open arrive then, in order and once, as
+//! Each reconnection resumes after the id of the last message received or the last
+//! `position` the gateway confirmed, whichever is later (`?since=<id>`), so a connection
+//! lost before its first message loses nothing either, and messages published while no connection was open arrive then, in order and once, as
 //! long as the channel's history on the gateway still holds them; if it does not, the
 //! gateway says so with a `continuity_lost` notice.
 //!
@@ -66,6 +67,15 @@ impl SessionStatus {
 
     pub(crate) fn last_id(&self) -> Option<MessageId> {
         *self.last_id.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Moves the resume point to `id` unless it is already later: the last message id or
+    /// the last position received, whichever is later.
+    fn advance(&self, id: MessageId) {
+        let mut last = self.last_id.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_none_or(|last| id > last) {
+            *last = Some(id);
+        }
     }
 
     pub(crate) fn set_disconnected(&self) {
@@ -163,6 +173,11 @@ impl Session {
             };
             return match connection.next_frame(self.config.idle_timeout).await {
                 Ok(Frame::Closing { reason }) => Some(Err(self.lost(ClientError::ServerClosing { reason }))),
+                Ok(Frame::Position { id }) => {
+                    // Confirmed before any message: a drop from now on resumes after it.
+                    self.status.advance(id);
+                    continue;
+                }
                 Ok(Frame::SessionExpiring) => {
                     if matches!(connection, Connection::Sse(_)) {
                         continue;
@@ -180,7 +195,7 @@ impl Session {
                 Ok(frame) => {
                     if let Frame::Envelope(envelope) = &frame {
                         // The next connection resumes after it.
-                        *self.status.last_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(envelope.id);
+                        self.status.advance(envelope.id);
                     }
                     Some(Ok(frame))
                 }

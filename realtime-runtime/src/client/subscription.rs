@@ -11,7 +11,8 @@
 //!
 //! When the connection drops, the stream yields [`ClientRecvError::Disconnected`] and
 //! reconnects with a fresh token (see [`TokenSource`](super::TokenSource)), resuming after
-//! the last message received: messages published while it was down arrive then, in order
+//! the last message received, or the position the gateway confirmed if that is later (so a
+//! drop before the first message loses nothing): messages published while it was down arrive then, in order
 //! and once, while the gateway's history holds them
 //! ([`ClientRecvError::ContinuityLost`] otherwise). It ends only after
 //! [`ClientRecvError::GaveUp`], when a cap on reconnection attempts is set and reached, or
@@ -134,7 +135,8 @@ impl<C: Channel> ClientSubscription<C> {
     }
 
     /// The id of the last message received from the gateway (before topic filtering and
-    /// validation), if any: reconnections resume after it.
+    /// validation) or of the last `position` it confirmed, whichever is later, if any:
+    /// reconnections resume after it.
     pub fn last_id(&self) -> Option<MessageId> {
         self.status.last_id()
     }
@@ -237,8 +239,9 @@ impl<C: Channel> Frames<C> {
                 id,
             })),
             Frame::Malformed { reason } => Some(Err(ClientRecvError::Malformed { reason })),
-            // The session handles `closing` itself and never passes on ignored frames.
-            Frame::Closing { .. } | Frame::SessionExpiring | Frame::Ignored => None,
+            // The session handles `closing`, `session_expiring` and `position` itself and
+            // never passes on ignored frames.
+            Frame::Closing { .. } | Frame::SessionExpiring | Frame::Position { .. } | Frame::Ignored => None,
         };
         item.map(Step::Item)
     }

@@ -1,8 +1,9 @@
 //! What the gateway sends, decoded: envelopes, notices, and HTTP error bodies.
 //!
 //! Over WebSocket every frame is a JSON text: an envelope, or a notice whose `kind` is
-//! `continuity_lost`, `error`, `session_expiring` or `closing` (replies to `sub`/`unsub`
-//! frames, which this client never sends, and to its `refresh` frames are ignored). Over SSE an envelope is an unnamed event; a notice is an
+//! `position`, `continuity_lost`, `error`, `session_expiring` or `closing` (replies to
+//! `sub`/`unsub` frames, which this client never sends, and to its `refresh` frames are
+//! ignored). Over SSE an envelope is an unnamed event; a notice is an
 //! event named after its kind, whose data is the notice (or, for `closing`, its data).
 
 use realtime_core::{Envelope, MessageId};
@@ -18,6 +19,8 @@ use crate::ContinuityLost;
 pub(crate) enum Frame {
     /// A message.
     Envelope(Envelope),
+    /// The subscription is confirmed: a reconnection resumes after this id.
+    Position { id: MessageId },
     /// Messages were lost for this connection.
     ContinuityLost(ContinuityLost),
     /// The gateway reported a problem with a message.
@@ -48,7 +51,7 @@ pub(crate) fn from_ws_text(text: &str) -> Frame {
         }
     };
     match value.get("kind").and_then(Value::as_str) {
-        Some(kind @ ("continuity_lost" | "error" | "closing")) => notice(kind, &value),
+        Some(kind @ ("position" | "continuity_lost" | "error" | "closing")) => notice(kind, &value),
         Some("session_expiring") => Frame::SessionExpiring,
         // Replies to frames this client sends; a refused refresh needs nothing either: the
         // session then ends with `closing`, and the reconnection takes a fresh token.
@@ -70,7 +73,7 @@ pub(crate) fn from_sse_event(event: &SseEvent) -> Frame {
     match event.event.as_str() {
         "message" => envelope(value),
         "session_expiring" => Frame::SessionExpiring,
-        kind @ ("continuity_lost" | "error" | "closing") => notice(kind, &value),
+        kind @ ("position" | "continuity_lost" | "error" | "closing") => notice(kind, &value),
         other => Frame::Malformed {
             reason: format!("unknown event `{other}`"),
         },
@@ -94,6 +97,16 @@ fn notice(kind: &str, value: &Value) -> Frame {
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     match kind {
+        "position" => match data
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::parse::<MessageId>)
+        {
+            Some(Ok(id)) => Frame::Position { id },
+            _ => Frame::Malformed {
+                reason: "a `position` notice without a message id as `data.id`".into(),
+            },
+        },
         "continuity_lost" => match ContinuityLost::deserialize(data) {
             Ok(gap) => Frame::ContinuityLost(gap),
             Err(e) => Frame::Malformed {
@@ -173,6 +186,14 @@ mod tests {
             ("schema_violation", "bad", Some("status"))
         );
         assert_eq!(id, Some(MessageId::new(1, 2)));
+        let position = r#"{"kind":"position","channel":"p:1","data":{"id":"7-3"}}"#;
+        assert!(matches!(from_ws_text(position), Frame::Position { id } if id == MessageId::new(7, 3)));
+        for bad in [
+            r#"{"kind":"position","channel":"p:1","data":{"id":"seven"}}"#,
+            r#"{"kind":"position","channel":"p:1","data":{}}"#,
+        ] {
+            assert!(matches!(from_ws_text(bad), Frame::Malformed { .. }), "{bad}");
+        }
         let closing = r#"{"kind":"closing","data":{"reason":"bye"}}"#;
         assert!(matches!(from_ws_text(closing), Frame::Closing { reason: Some(r) } if r == "bye"));
         assert!(matches!(
@@ -217,6 +238,11 @@ mod tests {
         ));
         let expiring = event("session_expiring", r#"{"kind":"session_expiring","data":{}}"#);
         assert!(matches!(from_sse_event(&expiring), Frame::SessionExpiring));
+        let position = event(
+            "position",
+            r#"{"kind":"position","channel":"p:1","data":{"id":"0-0"}}"#,
+        );
+        assert!(matches!(from_sse_event(&position), Frame::Position { id } if id == MessageId::ZERO));
         assert!(matches!(
             from_sse_event(&event("surprise", "{}")),
             Frame::Malformed { .. }

@@ -30,8 +30,9 @@
 //! The modules: `routes` (the handlers and the router), `server` (accepting
 //! connections and answering them), `extract` (the typed extractors handlers read requests
 //! with), `auth` (credentials), `jwks` (the public keys of asymmetric tokens), `scope` (what
-//! one subscriber connection receives), `session` (how long it lives), `revocation` (revoked
-//! tokens, across nodes), `code` and
+//! one subscriber connection receives), `position` (the notice that confirms a subscription
+//! with where to resume from), `session` (how long it lives), `revocation` (revoked tokens,
+//! across nodes), `code` and
 //! `error` (the error codes and responses), `metrics` (counters, and the one place refusals
 //! are counted), `limits` (rates, subscriptions per connection, request heads, frame sizes).
 
@@ -42,6 +43,7 @@ mod extract;
 mod jwks;
 mod limits;
 mod metrics;
+mod position;
 mod revocation;
 mod routes;
 mod scope;

@@ -17,15 +17,16 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::auth::missing_credentials;
 use super::error::ApiError;
 use super::extract::{invalid_since, Bearer, LastEventId, Origin, Query, SubscribeParams};
+use super::position::{ChannelFeed, ChannelItem};
 use super::session::Session;
 use super::GatewayState;
-use crate::{ContinuityLost, Delivery, StartAt, TransportError, TransportStream};
+use crate::{Delivery, StartAt, TransportError, TransportStream};
 use realtime_core::MessageId;
 
 /// The channels and topics a connection is subscribed to.
 pub(crate) struct ConnectionScope {
     pub(crate) topics: HashMap<String, BTreeSet<String>>,
-    pub(crate) streams: StreamMap<String, TransportStream>,
+    pub(crate) streams: StreamMap<String, ChannelFeed>,
     /// How long the connection lives: see [`super::session`].
     pub(crate) session: Session,
 }
@@ -63,6 +64,8 @@ pub(crate) enum Outgoing {
     Deliver(Arc<Delivery>),
     /// Write this notice (a JSON object).
     Notice(serde_json::Value),
+    /// Write the channel's `position` notice: resume after this id.
+    Position(MessageId),
     /// Nothing: the topic is not granted (run lifecycle messages are always delivered).
     Skip,
 }
@@ -104,17 +107,21 @@ impl ConnectionScope {
     }
 
     /// Adds the channel and topics of verified claims, subscribing to a new channel from
-    /// `start`.
+    /// `start`. Either way the channel's position is announced before its next message.
     pub(crate) async fn add(
         &mut self,
         state: &GatewayState,
         claims: &TokenClaims,
         start: StartAt,
     ) -> Result<(), TransportError> {
-        if !self.streams.contains_key(&claims.channel) {
+        let subscribed = self.streams.iter_mut().find(|entry| entry.0 == claims.channel);
+        if let Some((_, feed)) = subscribed {
+            feed.announce();
+        } else {
             let stream =
                 TransportStream::open(state.realtime.transport().clone(), &claims.channel, start).await?;
-            self.streams.insert(claims.channel.clone(), stream);
+            self.streams
+                .insert(claims.channel.clone(), ChannelFeed::new(stream));
         }
         self.topics
             .entry(claims.channel.clone())
@@ -139,15 +146,11 @@ impl ConnectionScope {
     }
 
     /// Decides what an item from channel `channel` becomes.
-    pub(crate) fn outgoing(
-        &self,
-        state: &GatewayState,
-        channel: &str,
-        item: Result<Arc<Delivery>, ContinuityLost>,
-    ) -> Outgoing {
+    pub(crate) fn outgoing(&self, state: &GatewayState, channel: &str, item: ChannelItem) -> Outgoing {
         let delivery = match item {
-            Ok(delivery) => delivery,
-            Err(gap) => {
+            ChannelItem::Position(id) => return Outgoing::Position(id),
+            ChannelItem::Message(Ok(delivery)) => delivery,
+            ChannelItem::Message(Err(gap)) => {
                 state.metrics.continuity_lost();
                 return Outgoing::Notice(json!({
                     "kind": "continuity_lost",

@@ -99,6 +99,14 @@ impl TransportStream {
         self.seen
     }
 
+    /// Where this stream stands: the id to resume after (`?since=`) to get exactly what it
+    /// has not yielded yet. Before any message it is where the stream started: the id it
+    /// resumed after, else the channel's newest id when it was opened ([`LiveFeed::after`](super::LiveFeed::after)),
+    /// or [`MessageId::ZERO`] if the channel had none; then the newest id yielded.
+    pub fn position(&self) -> MessageId {
+        self.last.unwrap_or(MessageId::ZERO)
+    }
+
     /// Another stream of the same channel, seeing only messages published from now on.
     pub fn resubscribe(&self) -> Self {
         TransportStream {

@@ -1,6 +1,9 @@
 //! `GET /v1/realtime/sse?token=<jwt>`: subscribers over Server-Sent Events.
 //!
-//! Each message is `id: <message id>\ndata: <envelope JSON>\n\n`; a comment line
+//! The first event is `event: position` with `id: <id>` and `data: {"kind": "position",
+//! "channel": C, "data": {"id": "<id>"}}`: where to resume from before any message (see the
+//! `position` module), which a browser's `EventSource` remembers as its
+//! last event id. Each message is `id: <message id>\ndata: <envelope JSON>\n\n`; a comment line
 //! `: keepalive` goes out every keepalive interval; on shutdown the stream ends with
 //! `event: closing` (code `shutting_down`). Notices (`continuity_lost`, schema violations of foreign messages)
 //! are `event: <kind>` events.
@@ -35,6 +38,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 
 use crate::gateway::error::ApiError;
+use crate::gateway::position;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::session::{self, SessionStep};
 use crate::gateway::GatewayState;
@@ -150,6 +154,7 @@ impl Events {
                             break delivery.sse_frame().clone();
                         }
                         Outgoing::Notice(notice) => break event(&notice),
+                        Outgoing::Position(id) => break position::sse_event(&channel, id),
                         Outgoing::Skip => continue,
                     }
                 }

@@ -4,11 +4,15 @@
 //! subscribed before the upgrade completes, so nothing published after the handshake is
 //! missed. With `?since=<message id>` the connection resumes: the channel's messages after
 //! that id still in its history come first, then live ones; if history does not reach
-//! back that far, a `continuity_lost` notice comes first. Frames to the client are the envelopes' JSON. The client may send
+//! back that far, a `continuity_lost` notice comes first. Frames to the client are the
+//! envelopes' JSON, and notices: first of all, for each channel subscribed,
+//! `{"kind": "position", "channel": C, "data": {"id": "<id>"}}`, where to resume from
+//! before any message (see the `position` module). The client may send
 //! `{"kind": "sub", "data": "<jwt>"}` (optionally with `"since": "<id>"`) to add a
 //! token's topics and
 //! `{"kind": "unsub", "data": [{"channel": "...", "name": "<topic>"}]}` to drop topics;
-//! each gets a reply of the same kind with `{"ok": true|false, ...}` as data. A ping goes
+//! each gets a reply of the same kind with `{"ok": true|false, ...}` as data, and an
+//! accepted `sub` is followed by its channel's `position`. A ping goes
 //! out every keepalive interval; a client that answers none of two is closed.
 //!
 //! The connection lives as long as its session ([`session`]): it gets `session_expiring`
@@ -31,6 +35,7 @@ use realtime_core::MessageId;
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
 use crate::gateway::limits;
+use crate::gateway::position;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
 use crate::gateway::session::{self, SessionStep, REVOKED_CLOSE, SESSION_EXPIRED_CLOSE};
 use crate::gateway::GatewayState;
@@ -143,6 +148,7 @@ async fn run(
                             Some(Message::Text(Utf8Bytes::try_from(delivery.json().clone()).expect("envelope JSON is UTF-8")))
                         }
                         Outgoing::Notice(notice) => Some(text(&notice)),
+                        Outgoing::Position(id) => Some(text(&position::notice(&channel, id))),
                         Outgoing::Skip => None,
                     };
                     if let Some(frame) = frame {
