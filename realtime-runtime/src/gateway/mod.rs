@@ -28,9 +28,9 @@ mod code;
 mod error;
 mod extract;
 mod metrics;
-mod routes;
+pub(crate) mod routes;
 mod scope;
-mod server;
+pub(crate) mod server;
 
 use std::future::Future;
 use std::sync::Arc;

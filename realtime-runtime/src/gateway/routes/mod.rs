@@ -17,7 +17,7 @@ pub mod docs;
 mod health;
 mod publish;
 mod subscribe_sse;
-mod subscribe_ws;
+pub(crate) mod subscribe_ws;
 mod text_stream;
 mod token;
 

@@ -59,19 +59,19 @@ pub(crate) async fn connect(
 }
 
 /// A frame the client sends.
-#[derive(Deserialize)]
-struct ClientFrame {
-    kind: String,
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClientFrame {
+    pub(crate) kind: String,
     #[serde(default)]
-    data: Value,
+    pub(crate) data: Value,
     /// For `sub`: resume the token's channel after this message id.
     #[serde(default)]
-    since: Option<String>,
+    pub(crate) since: Option<String>,
 }
 
 /// A topic to drop, in the reference's shape.
-#[derive(Deserialize)]
-struct UnsubTopic {
+#[derive(Debug, Deserialize)]
+pub(crate) struct UnsubTopic {
     channel: String,
     name: String,
 }
@@ -161,15 +161,9 @@ async fn run(
 
 /// Handles a `sub` or `unsub` frame and returns the reply.
 async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: &str) -> Value {
-    let frame: ClientFrame = match serde_json::from_str(frame) {
+    let frame = match decode_frame(frame) {
         Ok(frame) => frame,
-        Err(e) => {
-            let error = ApiError::of(
-                ErrorCode::MalformedFrame,
-                format!("the frame is not a JSON object with a `kind`: {e}"),
-            );
-            return refused(state, "error", error);
-        }
+        Err(error) => return refused(state, "error", error),
     };
     let (kind, result) = match frame.kind.as_str() {
         "sub" => ("sub", sub(state, scope, frame.data, frame.since).await),
@@ -211,15 +205,29 @@ async fn sub(
     Ok(())
 }
 
-/// `{"kind": "unsub", "data": [{"channel", "name"}]}`: drops those topics.
-fn unsub(scope: &mut ConnectionScope, data: Value) -> Result<(), ApiError> {
-    let topics: Vec<UnsubTopic> = serde_json::from_value(data).map_err(|e| {
+/// A client's text frame, decoded; a pure function, also fuzzed (`fuzz/`, target `ws_client_frame`).
+pub(crate) fn decode_frame(frame: &str) -> Result<ClientFrame, ApiError> {
+    serde_json::from_str(frame).map_err(|e| {
+        ApiError::of(
+            ErrorCode::MalformedFrame,
+            format!("the frame is not a JSON object with a `kind`: {e}"),
+        )
+    })
+}
+
+/// The topics of an `unsub` frame's `data`; a pure function, also fuzzed.
+pub(crate) fn unsub_topics(data: Value) -> Result<Vec<UnsubTopic>, ApiError> {
+    serde_json::from_value(data).map_err(|e| {
         ApiError::of(
             ErrorCode::MalformedFrame,
             format!("`unsub` takes a list of {{channel, name}}: {e}"),
         )
-    })?;
-    for topic in topics {
+    })
+}
+
+/// `{"kind": "unsub", "data": [{"channel", "name"}]}`: drops those topics.
+fn unsub(scope: &mut ConnectionScope, data: Value) -> Result<(), ApiError> {
+    for topic in unsub_topics(data)? {
         scope.remove(&topic.channel, std::slice::from_ref(&topic.name));
     }
     Ok(())
