@@ -40,7 +40,11 @@ fn replay(kind: &str) -> usize {
             count += 1;
         }
     }
-    assert!(panicked.is_empty(), "targets panicked on:\n{}", panicked.join("\n"));
+    assert!(
+        panicked.is_empty(),
+        "targets panicked on:\n{}",
+        panicked.join("\n")
+    );
     count
 }
 

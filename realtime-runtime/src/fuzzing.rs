@@ -77,7 +77,7 @@ pub fn gateway_opening(bytes: &[u8]) -> OpeningStep {
 /// `Ok` with the frame's kind, or the error code the gateway would reply with.
 #[cfg(feature = "gateway")]
 pub fn gateway_client_frame(text: &str) -> Result<String, String> {
-    use crate::gateway::routes::subscribe_ws::{decode_frame, unsub_topics};
+    use crate::gateway::routes::client_frame::{decode_frame, unsub_topics};
     let frame = decode_frame(text).map_err(|e| e.code.to_string())?;
     match frame.kind.as_str() {
         "unsub" => {

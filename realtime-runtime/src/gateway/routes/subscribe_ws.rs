@@ -17,12 +17,12 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures::{FutureExt, SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
 use realtime_core::MessageId;
 
+use super::client_frame::{decode_frame, unsub_topics};
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
 use crate::gateway::scope::{ConnectionScope, Outgoing, SubscribeRequest};
@@ -56,24 +56,6 @@ pub(crate) async fn connect(
         .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| tracker.track_future(run(socket, state, scope, permit)))
         .into_response())
-}
-
-/// A frame the client sends.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ClientFrame {
-    pub(crate) kind: String,
-    #[serde(default)]
-    pub(crate) data: Value,
-    /// For `sub`: resume the token's channel after this message id.
-    #[serde(default)]
-    pub(crate) since: Option<String>,
-}
-
-/// A topic to drop, in the reference's shape.
-#[derive(Debug, Deserialize)]
-pub(crate) struct UnsubTopic {
-    channel: String,
-    name: String,
 }
 
 async fn run(
@@ -203,26 +185,6 @@ async fn sub(
     let claims = state.verify_token(jwt)?;
     scope.add(state, &claims, start).await?;
     Ok(())
-}
-
-/// A client's text frame, decoded; a pure function, also fuzzed (`fuzz/`, target `ws_client_frame`).
-pub(crate) fn decode_frame(frame: &str) -> Result<ClientFrame, ApiError> {
-    serde_json::from_str(frame).map_err(|e| {
-        ApiError::of(
-            ErrorCode::MalformedFrame,
-            format!("the frame is not a JSON object with a `kind`: {e}"),
-        )
-    })
-}
-
-/// The topics of an `unsub` frame's `data`; a pure function, also fuzzed.
-pub(crate) fn unsub_topics(data: Value) -> Result<Vec<UnsubTopic>, ApiError> {
-    serde_json::from_value(data).map_err(|e| {
-        ApiError::of(
-            ErrorCode::MalformedFrame,
-            format!("`unsub` takes a list of {{channel, name}}: {e}"),
-        )
-    })
 }
 
 /// `{"kind": "unsub", "data": [{"channel", "name"}]}`: drops those topics.
