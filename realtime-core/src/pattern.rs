@@ -144,7 +144,12 @@ impl<'a> ChannelPattern<'a> {
             if let Some(after) = rest.strip_prefix('<') {
                 let end = after.find('>')?;
                 let param = &after[..end];
-                if param.is_empty() || matches!(segments.last(), Some(PatternSegment::Param(_))) {
+                // `<` inside a placeholder (`a<b<c>`) is refused, as `#[channel]` and
+                // `from_static_parts` refuse it: a pattern parses only if the macro could emit it.
+                if param.is_empty()
+                    || param.contains('<')
+                    || matches!(segments.last(), Some(PatternSegment::Param(_)))
+                {
                     return None;
                 }
                 segments.push(PatternSegment::Param(param));
@@ -303,6 +308,15 @@ mod tests {
         }
         for c in [' ', '<', '>', '#', '\u{e9}', '\0'] {
             assert!(!is_name_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_holding_an_open_bracket_does_not_parse() {
+        // Found by fuzzing (target `channel_name`): `parse` took `a<b<c>` with a parameter
+        // `b<c`, which `from_static_parts` (and so the macro's form of it) refuses.
+        for bad in ["a<b<c>", "<<>", "x:<a<b>/y"] {
+            assert!(ChannelPattern::parse(bad).is_none(), "{bad} parsed");
         }
     }
 

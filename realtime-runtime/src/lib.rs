@@ -23,6 +23,10 @@
 //! Users normally reach all of this through the `realtime` facade crate.
 #![warn(missing_docs)]
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 #[cfg(feature = "client")]
 pub mod client;
 mod datastream;

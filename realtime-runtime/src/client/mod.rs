@@ -49,11 +49,11 @@ mod backoff;
 mod error;
 mod session;
 mod sse;
-mod sse_parser;
+pub(crate) mod sse_parser;
 mod subscribe;
 mod subscription;
 mod token_source;
-mod wire;
+pub(crate) mod wire;
 mod ws;
 
 use realtime_core::{Channel, MessageId};

@@ -45,9 +45,9 @@ mod limits;
 mod metrics;
 mod position;
 mod revocation;
-mod routes;
+pub(crate) mod routes;
 mod scope;
-mod server;
+pub(crate) mod server;
 mod session;
 
 use std::future::Future;

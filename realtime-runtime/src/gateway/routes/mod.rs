@@ -5,7 +5,8 @@
 //! - [`text_stream`]: the same route's `text/stream` bodies, published as data streams.
 //! - [`token`]: `POST /v1/realtime/token`, tokens minted over HTTP.
 //! - [`revoke`]: `POST /v1/realtime/revoke`, tokens revoked over HTTP.
-//! - [`subscribe_ws`]: `GET /v1/realtime/connect`, subscribers over WebSocket.
+//! - [`subscribe_ws`]: `GET /v1/realtime/connect`, subscribers over WebSocket; the frames
+//!   its clients send are decoded by [`client_frame`].
 //! - [`subscribe_sse`]: `GET /v1/realtime/sse`, subscribers over Server-Sent Events.
 //! - [`health`]: `GET /healthz` and `GET /metrics`.
 //! - [`docs`]: the registered channels' documents under `/.well-known/realtime/`.
@@ -14,6 +15,7 @@
 //! answer errors as [`ApiError`](super::ApiError); the router's one counting layer
 //! ([`super::metrics::count_refusals`]) counts each refusal as it becomes a response.
 
+pub(crate) mod client_frame;
 pub mod docs;
 mod health;
 mod publish;

@@ -26,12 +26,12 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures::{FutureExt, SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
 use realtime_core::MessageId;
 
+use super::client_frame::{decode_frame, unsub_topics};
 use crate::gateway::code::ErrorCode;
 use crate::gateway::error::ApiError;
 use crate::gateway::limits;
@@ -70,24 +70,6 @@ pub(crate) async fn connect(
         .max_frame_size(state.limits.max_frame_bytes)
         .on_upgrade(move |socket| tracker.track_future(run(socket, state, scope, permit)))
         .into_response())
-}
-
-/// A frame the client sends.
-#[derive(Deserialize)]
-struct ClientFrame {
-    kind: String,
-    #[serde(default)]
-    data: Value,
-    /// For `sub`: resume the token's channel after this message id.
-    #[serde(default)]
-    since: Option<String>,
-}
-
-/// A topic to drop, in the reference's shape.
-#[derive(Deserialize)]
-struct UnsubTopic {
-    channel: String,
-    name: String,
 }
 
 async fn run(
@@ -215,15 +197,9 @@ async fn close(socket: &mut WebSocket, notice: &Value, code: u16, reason: &'stat
 
 /// Handles a `sub`, `unsub` or `refresh` frame and returns the reply.
 async fn client_frame(state: &GatewayState, scope: &mut ConnectionScope, frame: &str) -> Value {
-    let frame: ClientFrame = match serde_json::from_str(frame) {
+    let frame = match decode_frame(frame) {
         Ok(frame) => frame,
-        Err(e) => {
-            let error = ApiError::of(
-                ErrorCode::MalformedFrame,
-                format!("the frame is not a JSON object with a `kind`: {e}"),
-            );
-            return refused(state, "error", error);
-        }
+        Err(error) => return refused(state, "error", error),
     };
     if frame.kind == "refresh" {
         return match refresh(state, scope, &frame.data).await {
@@ -288,13 +264,7 @@ async fn refresh(state: &GatewayState, scope: &mut ConnectionScope, data: &Value
 
 /// `{"kind": "unsub", "data": [{"channel", "name"}]}`: drops those topics.
 fn unsub(scope: &mut ConnectionScope, data: Value) -> Result<(), ApiError> {
-    let topics: Vec<UnsubTopic> = serde_json::from_value(data).map_err(|e| {
-        ApiError::of(
-            ErrorCode::MalformedFrame,
-            format!("`unsub` takes a list of {{channel, name}}: {e}"),
-        )
-    })?;
-    for topic in topics {
+    for topic in unsub_topics(data)? {
         scope.remove(&topic.channel, std::slice::from_ref(&topic.name));
     }
     Ok(())

@@ -11,7 +11,7 @@
 //! [`super::routes`]); this layer only decides how bytes reach it and leave it.
 
 mod accept;
-mod opening;
+pub(crate) mod opening;
 mod rewind;
 mod sse_direct;
 

@@ -59,14 +59,18 @@ pub(super) async fn read(stream: &mut TcpStream, max_head: usize) -> std::io::Re
     }
 }
 
-enum Step {
+/// What the bytes read so far are: also the fuzz target `gateway_opening`'s view.
+pub(crate) enum Step {
+    /// Not yet clear: read more.
     ReadMore,
+    /// A complete SSE subscription request.
     Sse(Box<Request<Body>>),
+    /// Anything else, for hyper.
     Other,
 }
 
 /// Looks at what has been read so far.
-fn classify(bytes: &[u8]) -> Step {
+pub(crate) fn classify(bytes: &[u8]) -> Step {
     let seen = bytes.len().min(SSE_REQUEST_LINE.len());
     if bytes[..seen] != SSE_REQUEST_LINE[..seen] {
         return Step::Other;
