@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -528,19 +529,29 @@ impl WsClient {
         self.next_json().await
     }
 
-    /// The close frame's code the server sends next, skipping pings and pongs (and
-    /// failing on any other frame).
-    pub async fn next_close_code(&mut self) -> u16 {
+    /// The close frame the server sends next, skipping pings, pongs and `position`
+    /// notices (kept in [`WsClient::positions`]; a position may be written after a reply
+    /// to a later frame), and failing on any other frame.
+    pub async fn next_close(&mut self) -> Option<CloseFrame> {
         guard("a close frame", async {
             loop {
                 match self.next_frame().await {
-                    Message::Close(Some(frame)) => return u16::from(frame.code),
+                    Message::Close(frame) => return frame,
                     Message::Ping(_) | Message::Pong(_) => {}
+                    Message::Text(text) if is_position(&text) => {
+                        self.positions.push(serde_json::from_str(&text).expect("JSON"));
+                    }
                     other => panic!("expected a close frame, got {other:?}"),
                 }
             }
         })
         .await
+    }
+
+    /// The close frame's code the server sends next (see [`WsClient::next_close`]).
+    pub async fn next_close_code(&mut self) -> u16 {
+        let frame = self.next_close().await.expect("a close frame with a code");
+        u16::from(frame.code)
     }
 
     /// Closes the WebSocket and waits for the server's side of the closing handshake.
@@ -666,4 +677,9 @@ impl SseEvent {
         }
         event
     }
+}
+
+/// Whether a text frame is a `position` notice.
+fn is_position(text: &str) -> bool {
+    serde_json::from_str::<Value>(text).is_ok_and(|json| json["kind"] == "position")
 }

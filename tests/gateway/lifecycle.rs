@@ -2,7 +2,6 @@
 
 use serde_json::json;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::{config, guard, unix_now, SIGNING_KEY};
 use crate::{start, target};
@@ -18,10 +17,8 @@ async fn shutdown_tells_every_subscriber_and_the_serve_future_completes() {
     let served = tokio::spawn(async move { gw.shutdown().await });
     let closing = ws.next_json().await;
     assert_eq!(closing["kind"], "closing", "{closing}");
-    match ws.next_frame().await {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Away),
-        other => panic!("expected a Close frame with 1001, got {other:?}"),
-    }
+    let close = ws.next_close().await.expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Away, "{close:?}");
     let event = sse.next_data_event().await;
     assert_eq!(event.event.as_deref(), Some("closing"), "{event:?}");
     guard("the shutdown task", served)

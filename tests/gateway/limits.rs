@@ -10,7 +10,6 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::refusals::value;
 use crate::support::{config, guard, TestGateway, SIGNING_KEY};
@@ -378,16 +377,7 @@ async fn a_client_message_over_the_size_limit_closes_its_websocket_with_1009() {
     assert_eq!(reply["data"]["code"], "unknown_frame", "{reply}");
     // Over it: the connection is closed with 1009.
     ws.send_text(&"y".repeat(2000)).await;
-    let close = guard("the close frame", async {
-        loop {
-            match ws.next_frame().await {
-                Message::Close(frame) => break frame,
-                Message::Ping(_) | Message::Pong(_) => continue,
-                other => panic!("a close frame, not {other:?}"),
-            }
-        }
-    })
-    .await;
+    let close = ws.next_close().await;
     let close = close.expect("a close frame with a code");
     assert_eq!(close.code, CloseCode::Size, "{close:?}");
     assert_serving(&gw).await;

@@ -352,7 +352,7 @@ impl Gateway {
     /// let gateway = Gateway::new(Realtime::in_memory(), GatewayConfig { dev: true, ..Default::default() }).unwrap();
     /// let token = gateway.tokens().mint_names_for("user-42", "room:1", ["chat"], false).unwrap();
     /// gateway.revoke(RevocationTarget::Sub("user-42".into())).await.unwrap();
-    /// assert!(gateway.check_token(&token.jwt).is_err());
+    /// assert!(gateway.check_token(&token.jwt).await.is_err());
     /// # }
     /// ```
     pub async fn revoke(&self, target: RevocationTarget) -> Result<Revocation, RevocationError> {
