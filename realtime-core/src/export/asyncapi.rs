@@ -27,9 +27,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::json_schema::{channel_keys, hoist_defs, param_json_type};
+use self::channel::{channel_entry, to_draft07, ChannelView};
+use super::json_schema::{channel_keys, hoist_defs};
+use crate::compat::Lock;
 use crate::schema::schema_for;
-use crate::{ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment, RunUpdate, RUN_TOPIC};
+use crate::{ChannelPattern, ChannelRegistry, PatternSegment, RunUpdate, RUN_TOPIC};
+
+mod channel;
 
 /// The component schema of a run lifecycle update, shared by every channel.
 const RUN_UPDATE_SCHEMA: &str = "realtime.RunUpdate";
@@ -88,119 +92,6 @@ pub fn address(pattern: &str) -> String {
     }
 }
 
-/// Rewrites the 2020-12 keywords that draft-07 does not know into their draft-07 form.
-fn to_draft07(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            if let Some(prefix) = map.remove("prefixItems") {
-                let rest = map.remove("items");
-                map.insert("items".into(), prefix);
-                if let Some(rest) = rest {
-                    map.insert("additionalItems".into(), rest);
-                }
-            }
-            if let Some(dependent) = map.remove("dependentRequired") {
-                map.insert("dependencies".into(), dependent);
-            }
-            map.remove("$schema");
-            map.values_mut().for_each(to_draft07);
-        }
-        Value::Array(items) => items.iter_mut().for_each(to_draft07),
-        _ => {}
-    }
-}
-
-fn channel_entry(
-    key: &str,
-    channel: &ChannelDescriptor,
-    messages: &mut Map<String, Value>,
-    schemas: &mut Map<String, Value>,
-) -> Value {
-    let mut topics: Vec<_> = channel.topics().iter().collect();
-    topics.sort_by_key(|t| t.name());
-
-    let mut channel_messages = Map::new();
-    for topic in &topics {
-        let name = topic.name();
-        let schema_key = format!("{key}.{name}");
-        let mut schema = topic.schema().clone();
-        let hoisted = hoist_defs(&mut schema, "#/components/schemas/", &format!("{schema_key}."));
-        to_draft07(&mut schema);
-        for (def_name, mut def) in hoisted {
-            to_draft07(&mut def);
-            schemas.insert(def_name, def);
-        }
-        schemas.insert(schema_key.clone(), schema);
-
-        let mut message = json!({
-            "name": name,
-            "title": format!("{key} {name}"),
-            "contentType": "application/json",
-            "payload": { "$ref": format!("#/components/schemas/{schema_key}") },
-        });
-        if let Some(text) = topic.description() {
-            message["summary"] = json!(text.lines().next().unwrap_or(text));
-            message["description"] = json!(text);
-        }
-        if !topic.validates() {
-            message["x-realtime-validated"] = json!(false);
-        }
-        messages.insert(schema_key.clone(), message);
-        channel_messages.insert(
-            name.to_owned(),
-            json!({ "$ref": format!("#/components/messages/{schema_key}") }),
-        );
-    }
-
-    // Run lifecycle updates: received on every channel, whatever the topics; never
-    // published over HTTP. Their schema is shared by every channel.
-    let run_key = format!("{key}.{RUN_TOPIC}");
-    messages.insert(
-        run_key.clone(),
-        json!({
-            "name": RUN_TOPIC,
-            "title": format!("{key} run lifecycle"),
-            "summary": "A run lifecycle update (kind `run`, topic `run`): started, completed, failed or cancelled.",
-            "contentType": "application/json",
-            "payload": { "$ref": format!("#/components/schemas/{RUN_UPDATE_SCHEMA}") },
-        }),
-    );
-    channel_messages.insert(
-        RUN_TOPIC.to_owned(),
-        json!({ "$ref": format!("#/components/messages/{run_key}") }),
-    );
-
-    let mut parameters = Map::new();
-    for (i, param) in channel.params.iter().enumerate() {
-        let rust_type = channel.param_types.get(i).copied().unwrap_or("String");
-        parameters.insert(
-            (*param).to_owned(),
-            json!({
-                "description": format!(
-                    "`{param}`: a {} (Rust `{rust_type}`).",
-                    param_json_type(rust_type)
-                ),
-            }),
-        );
-    }
-
-    let mut entry = json!({
-        "address": address(channel.pattern),
-        "title": key,
-        "messages": channel_messages,
-        "x-realtime-pattern": channel.pattern,
-        "x-realtime-type": channel.type_name,
-    });
-    if !parameters.is_empty() {
-        entry["parameters"] = Value::Object(parameters);
-    }
-    if let Some(text) = channel.description {
-        entry["summary"] = json!(text.lines().next().unwrap_or(text));
-        entry["description"] = json!(text);
-    }
-    entry
-}
-
 /// The AsyncAPI 3.0 document of every channel of `registry`, served by a gateway as
 /// `options` say (see the [module documentation](self) for the layout).
 ///
@@ -214,15 +105,47 @@ fn channel_entry(
 /// assert_eq!(doc["channels"].as_object().unwrap().len(), registry.len());
 /// ```
 pub fn document(registry: &ChannelRegistry, options: &AsyncApiOptions) -> Value {
-    let keys = channel_keys(registry);
-    let mut entries: Vec<(&String, &ChannelDescriptor)> = keys.iter().zip(registry.iter()).collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let entries = channel_keys(registry)
+        .into_iter()
+        .zip(registry.iter().map(ChannelView::of_descriptor))
+        .collect();
+    document_of(entries, options)
+}
+
+/// The AsyncAPI 3.0 document of the contract in `lock`: the document [`document`] writes
+/// for the channels the lock was written from, without their doc comments (a lock holds
+/// none). It describes an old contract, or one built by hand, in AsyncAPI, e.g. to compare
+/// two contracts with AsyncAPI tools.
+///
+/// ```
+/// use realtime_core::compat::Lock;
+/// use realtime_core::export::asyncapi::{document, lock_document, AsyncApiOptions};
+/// use realtime_core::ChannelRegistry;
+/// let registry = ChannelRegistry::discovered();
+/// let options = AsyncApiOptions::default();
+/// let doc = lock_document(&Lock::from_registry(&registry), &options);
+/// assert_eq!(doc["asyncapi"], "3.0.0");
+/// assert_eq!(doc["channels"].as_object().unwrap().len(), registry.len());
+/// assert_eq!(doc["components"]["schemas"], document(&registry, &options)["components"]["schemas"]);
+/// ```
+pub fn lock_document(lock: &Lock, options: &AsyncApiOptions) -> Value {
+    let entries = lock
+        .channels
+        .iter()
+        .map(|(key, contract)| (key.clone(), ChannelView::of_contract(contract)))
+        .collect();
+    document_of(entries, options)
+}
+
+/// The document of the channels `entries`, each with its key.
+fn document_of(mut entries: Vec<(String, ChannelView<'_>)>, options: &AsyncApiOptions) -> Value {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut channels = Map::new();
     let mut operations = Map::new();
     let mut messages = Map::new();
     let mut schemas = Map::new();
-    for (key, channel) in entries {
+    for (key, channel) in &entries {
         let entry = channel_entry(key, channel, &mut messages, &mut schemas);
         let refs = |with_run: bool| -> Vec<Value> {
             entry["messages"]
@@ -343,26 +266,6 @@ pub fn document(registry: &ChannelRegistry, options: &AsyncApiOptions) -> Value 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prefix_items_become_items() {
-        let mut schema = json!({
-            "type": "array",
-            "prefixItems": [{ "type": "integer" }, { "type": "string" }],
-            "items": false,
-            "properties": { "x": { "$schema": "drop", "prefixItems": [] } },
-        });
-        to_draft07(&mut schema);
-        assert_eq!(
-            schema,
-            json!({
-                "type": "array",
-                "items": [{ "type": "integer" }, { "type": "string" }],
-                "additionalItems": false,
-                "properties": { "x": { "items": [] } },
-            })
-        );
-    }
 
     #[test]
     fn addresses_use_braces() {

@@ -57,6 +57,7 @@ macro_rules! case {
     };
 }
 
+mod asyncapi_files;
 mod collections;
 mod constraints;
 mod fields;
