@@ -5,7 +5,13 @@
 //! cargo run --example app_cli -- schema --format typescript   # the declarations of `Chat`
 //! cargo run --example app_cli -- schema --out schema           # every format, as files
 //! cargo run --example app_cli -- serve --dev                   # a gateway validating `chat:*`
+//! cargo run --example app_cli -- schema check --lock realtime-cli/examples/app_cli.lock.json
 //! ```
+//!
+//! The example commits its lock, `app_cli.lock.json` beside this file (written by
+//! `schema lock --out realtime-cli/examples/app_cli.lock.json`); `tests/app_lock.rs` checks
+//! the channels against it, so a change to `Chat` or its payloads fails CI until the lock
+//! is written again, and a breaking one is refused.
 
 use realtime::channel;
 use serde::{Deserialize, Serialize};

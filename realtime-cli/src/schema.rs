@@ -62,6 +62,7 @@ use serde_json::Value;
 use self::compat::{CompatCommand, Refused};
 
 pub mod compat;
+pub mod git;
 
 /// Settings of `realtime schema`.
 #[derive(Debug, Clone, Args)]
@@ -221,6 +222,8 @@ pub enum SchemaError {
         /// Why.
         source: LockError,
     },
+    /// `check --rev` could not read the lock at the revision.
+    Git(git::GitError),
     /// `check` found changes its mode refuses.
     Incompatible(Refused),
 }
@@ -250,6 +253,7 @@ impl fmt::Display for SchemaError {
             ),
             SchemaError::ReadFile { path, source } => write!(f, "cannot read {}: {source}", path.display()),
             SchemaError::Contract { path, source } => write!(f, "{}: {source}", path.display()),
+            SchemaError::Git(source) => source.fmt(f),
             SchemaError::Incompatible(refused) => refused.fmt(f),
         }
     }
@@ -266,6 +270,7 @@ impl std::error::Error for SchemaError {
             | SchemaError::ReadFile { source, .. }
             | SchemaError::Stdout(source) => Some(source),
             SchemaError::Contract { source, .. } => Some(source),
+            SchemaError::Git(source) => source.source(),
         }
     }
 }

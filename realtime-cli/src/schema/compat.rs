@@ -6,6 +6,7 @@
 //! realtime schema check                         # compares the channels with channels.lock.json
 //! realtime schema check --mode backward --json  # in CI: a JSON report, exit code 1 on a refused change
 //! realtime schema check --against channels.schema.json   # against a JSON Schema export instead
+//! realtime schema check --rev origin/main       # against channels.lock.json as committed on main
 //! realtime schema check --rename-topic Pipeline.status=progress   # a rename on purpose: one change
 //! realtime serve --lock channels.lock.json    # the gateway refuses to start on a refused change
 //! ```
@@ -41,6 +42,9 @@ use serde_json::{json, Value};
 
 use super::SchemaError;
 
+mod source;
+pub use source::CheckSource;
+
 /// The lock file `lock` writes and `check` reads when no path is given.
 pub const DEFAULT_LOCK_FILE: &str = "channels.lock.json";
 
@@ -73,6 +77,10 @@ pub struct CheckArgs {
     /// `<Channel>.schema.json`, of `realtime schema --format jsonschema`).
     #[arg(long, value_name = "EXPORT_FILE")]
     pub against: Option<PathBuf>,
+    /// Compare with the lock file as committed at this git revision (a commit, branch or
+    /// tag, e.g. origin/main) instead of the working copy; needs `git`.
+    #[arg(long, value_name = "REV", conflicts_with = "against")]
+    pub rev: Option<String>,
     /// Which changes fail: backward, forward or full.
     #[arg(long, value_name = "MODE", default_value = "full", value_parser = clap::builder::EnumValueParser::<ModeArg>::new())]
     pub mode: ModeArg,
@@ -86,7 +94,8 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
-    /// What to compare with: `--against`, `--lock`, or `channels.lock.json`.
+    /// What to compare with: `--against`, `--lock`, or `channels.lock.json`; with
+    /// `--rev`, that lock file as committed at the revision.
     ///
     /// ```
     /// use clap::Parser;
@@ -97,12 +106,25 @@ impl CheckArgs {
     /// let Command::Schema(args) = cli.command else { unreachable!() };
     /// let Some(CompatCommand::Check(check)) = args.compat else { unreachable!() };
     /// assert_eq!(check.source(), CheckSource::Export("channels.schema.json".into()));
+    ///
+    /// let cli = Cli::try_parse_from(["realtime", "schema", "check", "--rev", "main"]).unwrap();
+    /// let Command::Schema(args) = cli.command else { unreachable!() };
+    /// let Some(CompatCommand::Check(check)) = args.compat else { unreachable!() };
+    /// let lock = "channels.lock.json".into();
+    /// assert_eq!(check.source(), CheckSource::Rev { rev: "main".into(), lock });
     /// ```
     pub fn source(&self) -> CheckSource {
-        match (&self.against, &self.lock) {
+        let lock = self
+            .lock
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_LOCK_FILE));
+        match (&self.against, &self.rev) {
             (Some(export), _) => CheckSource::Export(export.clone()),
-            (None, Some(lock)) => CheckSource::Lock(lock.clone()),
-            (None, None) => CheckSource::Lock(PathBuf::from(DEFAULT_LOCK_FILE)),
+            (None, Some(rev)) => CheckSource::Rev {
+                rev: rev.clone(),
+                lock,
+            },
+            (None, None) => CheckSource::Lock(lock),
         }
     }
 }
@@ -127,63 +149,6 @@ impl ValueEnum for ModeArg {
             Mode::Full => "refuse what breaks either",
         };
         Some(PossibleValue::new(self.0.name()).help(help))
-    }
-}
-
-/// The old contract of a check: a lock file, or a JSON Schema export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckSource {
-    /// A lock file written by `realtime schema lock`.
-    Lock(PathBuf),
-    /// A JSON Schema export of `realtime schema --format jsonschema`.
-    Export(PathBuf),
-}
-
-impl CheckSource {
-    /// The file.
-    ///
-    /// ```
-    /// use realtime_cli::schema::compat::CheckSource;
-    /// assert_eq!(CheckSource::Lock("a.json".into()).path(), std::path::Path::new("a.json"));
-    /// ```
-    pub fn path(&self) -> &Path {
-        match self {
-            CheckSource::Lock(path) | CheckSource::Export(path) => path,
-        }
-    }
-
-    /// Reads the contract the file holds.
-    ///
-    /// ```
-    /// use realtime_cli::schema::compat::CheckSource;
-    /// use realtime_cli::schema::SchemaError;
-    /// let err = CheckSource::Lock("no/such/channels.lock.json".into()).read().unwrap_err();
-    /// assert!(matches!(err, SchemaError::NoLock { .. }));
-    /// assert!(err.to_string().contains("realtime schema lock"));
-    /// let err = CheckSource::Export("no/such/channels.schema.json".into()).read().unwrap_err();
-    /// assert!(matches!(err, SchemaError::ReadFile { .. }));
-    /// ```
-    pub fn read(&self) -> Result<Lock, SchemaError> {
-        let path = self.path();
-        let text = std::fs::read_to_string(path).map_err(|source| match (self, source.kind()) {
-            (CheckSource::Lock(_), std::io::ErrorKind::NotFound) => SchemaError::NoLock {
-                path: path.to_owned(),
-            },
-            _ => SchemaError::ReadFile {
-                path: path.to_owned(),
-                source,
-            },
-        })?;
-        let contract = match self {
-            CheckSource::Lock(_) => Lock::parse(&text),
-            CheckSource::Export(_) => serde_json::from_str::<Value>(&text)
-                .map_err(Into::into)
-                .and_then(|doc| Lock::from_export(&doc)),
-        };
-        contract.map_err(|source| SchemaError::Contract {
-            path: path.to_owned(),
-            source,
-        })
     }
 }
 
@@ -224,7 +189,7 @@ impl CheckOutcome {
     pub fn text(&self) -> String {
         let mut out = format!(
             "{} -> this binary's channels, mode {}: {} change(s), {} refused\n",
-            self.source.path().display(),
+            self.source.label(),
             self.mode,
             self.report.changes.len(),
             self.refused()
@@ -258,7 +223,7 @@ impl CheckOutcome {
         json!({
             "passed": self.passed(),
             "mode": self.mode,
-            "against": self.source.path().display().to_string(),
+            "against": self.source.label(),
             "class": self.report.class(),
             "refused": self.refused(),
             "changes": changes,
