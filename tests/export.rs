@@ -321,7 +321,11 @@ fn the_asyncapi_document_of_a_lock_is_the_export_without_doc_comments() {
     let lock = Lock::parse(&Lock::from_registry(&registry).to_json()).expect("a lock");
     let from_lock = asyncapi::lock_document(&lock, &options());
     let exported = asyncapi::document(&registry, &options());
-    assert_ne!(exported, without_doc_comments(exported.clone()), "the channels have doc comments");
+    assert_ne!(
+        exported,
+        without_doc_comments(exported.clone()),
+        "the channels have doc comments"
+    );
     assert_eq!(from_lock, without_doc_comments(exported));
 }
 
