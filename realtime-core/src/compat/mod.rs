@@ -132,6 +132,10 @@
 //! property of serde's external tagging. Nothing is classified safe by default: a
 //! difference no rule covers is [`Rule::Unclassified`], breaking both, with a sentence
 //! saying why.
+//!
+//! A corpus of pairs of real Rust payload types, before and after a change
+//! (`realtime-core/tests/compat_corpus/`), checks these rules; `docs/compat-asyncapi-diff.md`
+//! in the repository compares the verdict on each pair with `@asyncapi/diff`'s.
 
 mod change;
 mod class;
