@@ -45,7 +45,7 @@ pub enum GitError {
         message: String,
     },
     /// Git knows no commit by that name.
-    #[error("unknown revision `{rev}`: git names no commit so")]
+    #[error("unknown revision `{rev}`: git knows no commit by that name")]
     UnknownRevision {
         /// The revision, as given.
         rev: String,
