@@ -175,6 +175,7 @@ pub fn compare_payloads(
             rule: finding.rule,
             class: finding.class,
             message: finding.message,
+            announced: false,
         })
         .collect()
 }

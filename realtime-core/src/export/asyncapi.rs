@@ -17,6 +17,11 @@
 //!   `components.schemas.<Channel>.<topic>.<Name>` and the few 2020-12 keywords that
 //!   AsyncAPI's default schema format (a superset of draft-07) does not know rewritten
 //!   (`prefixItems` as `items`, `dependentRequired` as `dependencies`).
+//! - A deprecated topic's message is `deprecated: true` (a field of the Message Object in
+//!   the AsyncAPI 3.0 JSON Schema) with the note in `x-realtime-deprecated` (`""` when
+//!   declared without one), and its payload schema is `deprecated: true` with the note as
+//!   the last paragraph of its `description`. The Operation Object has no `deprecated`,
+//!   and one operation covers every topic of a channel, so the operations are unmarked.
 //! - `operations.<Channel>.subscribe` (`receive`) covers every topic of the channel and
 //!   `run`; `operations.<Channel>.publish` (`send`) every topic. Data streams are topic
 //!   messages on the wire (`kind` `chunk`, between a `datastream-start` and a
@@ -27,6 +32,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::deprecation::mark_deprecated;
 use super::json_schema::{channel_keys, hoist_defs, param_json_type};
 use crate::schema::schema_for;
 use crate::{ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment, RunUpdate, RUN_TOPIC};
@@ -124,6 +130,9 @@ fn channel_entry(
         let name = topic.name();
         let schema_key = format!("{key}.{name}");
         let mut schema = topic.schema().clone();
+        if let Some(note) = topic.deprecated() {
+            mark_deprecated(&mut schema, note);
+        }
         let hoisted = hoist_defs(&mut schema, "#/components/schemas/", &format!("{schema_key}."));
         to_draft07(&mut schema);
         for (def_name, mut def) in hoisted {
@@ -144,6 +153,10 @@ fn channel_entry(
         }
         if !topic.validates() {
             message["x-realtime-validated"] = json!(false);
+        }
+        if let Some(note) = topic.deprecated() {
+            message["deprecated"] = json!(true);
+            message["x-realtime-deprecated"] = json!(note);
         }
         messages.insert(schema_key.clone(), message);
         channel_messages.insert(
