@@ -361,7 +361,10 @@ fn a_deprecated_topic_is_marked_with_its_note_in_every_document() {
     let topics = doc["x-realtime"]["topics"].as_array().unwrap();
     let meta = topics.iter().find(|t| t["name"] == "tag").unwrap();
     assert_eq!(meta["deprecated"], "use `tags` instead");
-    assert!(topics.iter().filter(|t| t["name"] != "tag").all(|t| t.get("deprecated").is_none()));
+    assert!(topics
+        .iter()
+        .filter(|t| t["name"] != "tag")
+        .all(|t| t.get("deprecated").is_none()));
     let bundle = json_schema::bundle(&registry);
     assert_eq!(bundle["$defs"]["Job.tag"]["deprecated"], true);
 
@@ -369,7 +372,9 @@ fn a_deprecated_topic_is_marked_with_its_note_in_every_document() {
     let message = &api["components"]["messages"]["Job.tag"];
     assert_eq!(message["deprecated"], true);
     assert_eq!(message["x-realtime-deprecated"], "use `tags` instead");
-    assert!(api["components"]["messages"]["Job.tags"].get("deprecated").is_none());
+    assert!(api["components"]["messages"]["Job.tags"]
+        .get("deprecated")
+        .is_none());
     assert_eq!(api["components"]["schemas"]["Job.tag"]["deprecated"], true);
 
     // Read back as a contract, the export says what the lock says.
@@ -379,7 +384,10 @@ fn a_deprecated_topic_is_marked_with_its_note_in_every_document() {
         from_export.channels["Job"].topics["tag"].deprecated.as_deref(),
         Some("use `tags` instead")
     );
-    assert_eq!(from_export.channels["Job"].topics["tag"], from_registry.channels["Job"].topics["tag"]);
+    assert_eq!(
+        from_export.channels["Job"].topics["tag"],
+        from_registry.channels["Job"].topics["tag"]
+    );
 }
 
 /// No `$ref` of an exported document points outside it or at nothing.

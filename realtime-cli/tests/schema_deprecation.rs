@@ -61,11 +61,19 @@ fn stdout(output: &Output) -> String {
 /// older contract, the binary's channels the newer one.
 fn edited_demo_lock(dir: &Path, edit: impl FnOnce(&mut Value)) -> String {
     let output = realtime(dir, &["schema", "lock", "--out", "channels.lock.json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let mut lock: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("channels.lock.json")).unwrap()).unwrap();
     edit(&mut lock);
-    std::fs::write(dir.join("old.lock.json"), serde_json::to_string_pretty(&lock).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("old.lock.json"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
     "old.lock.json".to_owned()
 }
 
@@ -90,7 +98,10 @@ fn removing_a_topic_the_lock_marks_deprecated_passes_every_mode() {
         let output = realtime(&dir, &["schema", "check", "--lock", &old, "--mode", mode]);
         assert_eq!(output.status.code(), Some(0), "mode {mode}: {}", stdout(&output));
         let report = stdout(&output);
-        assert!(report.contains(&format!("mode {mode}: 1 change(s), 0 refused")), "{report}");
+        assert!(
+            report.contains(&format!("mode {mode}: 1 change(s), 0 refused")),
+            "{report}"
+        );
         assert!(
             report.contains(
                 "ok      Demo, topic lines_v0: breaks_publishers: the topic `lines_v0` was removed; the gateway \
@@ -164,7 +175,9 @@ fn a_topic_deprecated_since_the_lock_is_reported_and_safe() {
         "use `lines` instead"
     );
     assert!(
-        written["channels"]["Build"]["topics"]["lines"].get("deprecated").is_none(),
+        written["channels"]["Build"]["topics"]["lines"]
+            .get("deprecated")
+            .is_none(),
         "absent when not deprecated"
     );
 
@@ -199,7 +212,10 @@ fn a_topic_deprecated_since_the_lock_is_reported_and_safe() {
     let code = realtime_cli::run_with(["my-app", "schema", "check", "--lock", path]);
     assert_eq!(code, ExitCode::from(1));
     let err = check_before_serving(&lock, Mode::Full, &registry, &mut Vec::new()).unwrap_err();
-    assert!(matches!(err, SchemaError::Incompatible(_)), "serve refuses it too: {err}");
+    assert!(
+        matches!(err, SchemaError::Incompatible(_)),
+        "serve refuses it too: {err}"
+    );
 
     // Marked deprecated in the lock, its removal was announced: check and serve accept it.
     gone["deprecated"] = json!("");

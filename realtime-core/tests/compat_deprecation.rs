@@ -31,9 +31,15 @@ fn deprecating_a_topic_is_safe_and_reported_with_its_note() {
     let report = compare(&old, &new);
     assert_eq!(report.changes.len(), 1, "{report:?}");
     let change = &report.changes[0];
-    assert_eq!((change.rule, change.class), (Rule::TopicDeprecated, Compatibility::Safe));
+    assert_eq!(
+        (change.rule, change.class),
+        (Rule::TopicDeprecated, Compatibility::Safe)
+    );
     assert_eq!(change.topic.as_deref(), Some("line"));
-    assert_eq!(change.to_string(), "Build, topic line: safe: deprecated: use `lines` instead");
+    assert_eq!(
+        change.to_string(),
+        "Build, topic line: safe: deprecated: use `lines` instead"
+    );
     assert!(Mode::ALL.iter().all(|mode| report.passes(*mode)));
 
     let bare = compare(&old, &build(&[("line", Some("")), ("lines", None)]));
@@ -52,7 +58,10 @@ fn a_changed_note_is_reported_and_safe() {
         "deprecated: use `lines` instead; gone in 2.0 (the note was: \"use `lines`\")"
     );
     assert_eq!(report.class(), Compatibility::Safe);
-    assert!(compare(&new, &new).changes.is_empty(), "the same note is no change");
+    assert!(
+        compare(&new, &new).changes.is_empty(),
+        "the same note is no change"
+    );
 }
 
 #[test]
@@ -62,7 +71,10 @@ fn withdrawing_a_deprecation_is_safe_and_reported() {
     let report = compare(&old, &new);
     assert_eq!(report.changes.len(), 1, "{report:?}");
     let change = &report.changes[0];
-    assert_eq!((change.rule, change.class), (Rule::DeprecationWithdrawn, Compatibility::Safe));
+    assert_eq!(
+        (change.rule, change.class),
+        (Rule::DeprecationWithdrawn, Compatibility::Safe)
+    );
     assert_eq!(change.message, "no longer deprecated");
     assert!(report.passes(Mode::Full));
 }
@@ -74,14 +86,21 @@ fn removing_a_deprecated_topic_breaks_publishers_but_no_mode_refuses_it() {
     let report = compare(&old, &new);
     assert_eq!(report.changes.len(), 1, "{report:?}");
     let change = &report.changes[0];
-    assert_eq!((change.rule, change.class), (Rule::TopicRemoved, Compatibility::BreaksPublishers));
+    assert_eq!(
+        (change.rule, change.class),
+        (Rule::TopicRemoved, Compatibility::BreaksPublishers)
+    );
     assert!(change.announced);
     assert_eq!(
         change.message,
         "the topic `line` was removed; the gateway refuses old publishers' messages on it; it was \
          deprecated (use `lines` instead), so the removal was announced and no mode refuses it"
     );
-    assert_eq!(report.class(), Compatibility::BreaksPublishers, "the class is kept");
+    assert_eq!(
+        report.class(),
+        Compatibility::BreaksPublishers,
+        "the class is kept"
+    );
     for mode in Mode::ALL {
         assert!(report.passes(mode), "{mode} refuses an announced removal");
         assert_eq!(report.failures(mode).count(), 0);
@@ -91,16 +110,25 @@ fn removing_a_deprecated_topic_breaks_publishers_but_no_mode_refuses_it() {
 
     let bare = compare(&build(&[("line", Some(""))]), &build(&[]));
     assert!(bare.changes[0].announced);
-    assert!(bare.changes[0].message.ends_with("; it was deprecated, so the removal was announced and no mode refuses it"));
+    assert!(bare.changes[0]
+        .message
+        .ends_with("; it was deprecated, so the removal was announced and no mode refuses it"));
 }
 
 #[test]
 fn removing_a_topic_that_was_not_deprecated_is_still_refused() {
-    let report = compare(&build(&[("line", None), ("lines", None)]), &build(&[("lines", None)]));
+    let report = compare(
+        &build(&[("line", None), ("lines", None)]),
+        &build(&[("lines", None)]),
+    );
     let change = &report.changes[0];
     assert_eq!(change.rule, Rule::TopicRemoved);
     assert!(!change.announced);
-    assert!(!serde_json::to_value(change).unwrap().as_object().unwrap().contains_key("announced"));
+    assert!(!serde_json::to_value(change)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .contains_key("announced"));
     assert!(!report.passes(Mode::Full));
     assert!(!report.passes(Mode::Backward));
     assert!(report.passes(Mode::Forward), "a removal breaks publishers only");
@@ -123,7 +151,10 @@ fn a_deprecated_topic_renamed_on_purpose_is_still_refused() {
     let report = compare_with(&old, &new, &[rename]);
     let rules: Vec<Rule> = report.changes.iter().map(|c| c.rule).collect();
     assert_eq!(rules, [Rule::TopicRenamed, Rule::DeprecationWithdrawn]);
-    assert!(!report.passes(Mode::Full), "a rename changes the wire name under old clients");
+    assert!(
+        !report.passes(Mode::Full),
+        "a rename changes the wire name under old clients"
+    );
 }
 
 #[test]
@@ -152,10 +183,19 @@ fn a_lock_without_the_field_reads_and_writes_unchanged() {
     assert_eq!(lock.to_json(), old, "the same bytes");
 
     let mut deprecated = lock.clone();
-    deprecated.channels.get_mut("Build").unwrap().topics.get_mut("line").unwrap().deprecated =
-        Some("use `lines` instead".into());
+    deprecated
+        .channels
+        .get_mut("Build")
+        .unwrap()
+        .topics
+        .get_mut("line")
+        .unwrap()
+        .deprecated = Some("use `lines` instead".into());
     let text = deprecated.to_json();
-    assert!(text.contains("\"deprecated\": \"use `lines` instead\",\n          \"schema\""), "{text}");
+    assert!(
+        text.contains("\"deprecated\": \"use `lines` instead\",\n          \"schema\""),
+        "{text}"
+    );
     assert_eq!(Lock::parse(&text).unwrap(), deprecated);
 }
 
@@ -164,7 +204,11 @@ fn a_note_that_is_not_a_string_is_not_a_lock() {
     let text = r#"{"lock_version": 1, "channels": {"Build": {"type": "app::Build", "pattern": "build",
         "parameters": [], "topics": {"line": {"validated": true, "deprecated": true, "schema": {}}}}}}"#;
     let err = Lock::parse(text).unwrap_err();
-    assert!(err.to_string().starts_with("not a lock file: invalid type: boolean `true`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("not a lock file: invalid type: boolean `true`"),
+        "{err}"
+    );
 }
 
 #[test]

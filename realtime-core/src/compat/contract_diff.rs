@@ -194,7 +194,8 @@ fn compare_channels(
 /// Topic `name` is gone. It breaks publishers either way; when the old contract marks it
 /// deprecated, the removal was announced and no mode refuses it.
 fn topic_removed(key: &str, name: &str, old: &TopicContract) -> Change {
-    let mut message = format!("the topic `{name}` was removed; the gateway refuses old publishers' messages on it");
+    let mut message =
+        format!("the topic `{name}` was removed; the gateway refuses old publishers' messages on it");
     if let Some(note) = &old.deprecated {
         message.push_str("; it was deprecated");
         if !note.is_empty() {
@@ -225,10 +226,7 @@ fn deprecation_change(old: &TopicContract, new: &TopicContract) -> Option<(Rule,
             Rule::TopicDeprecated,
             format!("{} (the note was: {before:?})", said(note)),
         )),
-        (Some(_), None) => Some((
-            Rule::DeprecationWithdrawn,
-            "no longer deprecated".to_owned(),
-        )),
+        (Some(_), None) => Some((Rule::DeprecationWithdrawn, "no longer deprecated".to_owned())),
         _ => None,
     }
 }

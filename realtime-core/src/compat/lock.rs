@@ -281,7 +281,8 @@ impl ChannelContract {
             if let Some(object) = schema.as_object_mut() {
                 // The export marks a deprecated payload; the contract says so once, above.
                 object.remove("deprecated");
-                if let (Some(note), Some(Value::String(text))) = (&deprecated, object.get_mut("description")) {
+                if let (Some(note), Some(Value::String(text))) = (&deprecated, object.get_mut("description"))
+                {
                     *text = without_deprecation_note(text, note);
                 }
                 if object.get("description").is_some_and(|d| d == "") {

@@ -53,7 +53,10 @@ mod tests {
         let mut schema = json!({"type": "object", "description": "One line."});
         mark_deprecated(&mut schema, "use `lines` instead");
         assert_eq!(schema["deprecated"], true);
-        assert_eq!(schema["description"], "One line.\n\nDeprecated: use `lines` instead");
+        assert_eq!(
+            schema["description"],
+            "One line.\n\nDeprecated: use `lines` instead"
+        );
         let text = schema["description"].as_str().unwrap();
         assert_eq!(without_deprecation_note(text, "use `lines` instead"), "One line.");
     }

@@ -213,7 +213,10 @@ mod tests {
     #[test]
     fn a_deprecated_member_has_the_tag_after_its_description() {
         let doc = |d, n| jsdoc(with_deprecated(d, n).as_deref(), "  ");
-        assert_eq!(doc(None, Some("use `lines`")), "  /** @deprecated use `lines` */\n");
+        assert_eq!(
+            doc(None, Some("use `lines`")),
+            "  /** @deprecated use `lines` */\n"
+        );
         assert_eq!(doc(None, Some("")), "  /** @deprecated */\n");
         assert_eq!(
             doc(Some("Old."), Some("use `lines`")),
