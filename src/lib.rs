@@ -72,7 +72,7 @@
 //! makes a type-only topic whose data is not checked at run time.
 //! `#[topic(deprecated = "use `lines` instead")]` (or a bare `deprecated`) marks the topic's
 //! accessor and topic key `#[deprecated]`, and the lock, the compatibility check and every
-//! export carry the note (see [`core::compat`](crate::core::compat)).
+//! export carry the note (see [`core::compat`]).
 //!
 //! ## Features
 //!
