@@ -70,6 +70,9 @@
 //! must implement `Display` and `FromStr`. Topic payloads must implement `Serialize`,
 //! `Deserialize` and `schemars::JsonSchema` (see [`Payload`]). `#[topic(validate = false)]`
 //! makes a type-only topic whose data is not checked at run time.
+//! `#[topic(deprecated = "use `lines` instead")]` (or a bare `deprecated`) marks the topic's
+//! accessor and topic key `#[deprecated]`, and the lock, the compatibility check and every
+//! export carry the note (see [`core::compat`]).
 //!
 //! ## Features
 //!

@@ -84,6 +84,9 @@ pub struct Job {
     events: Event,
     #[topic]
     tags: Vec<String>,
+    /// One tag per message.
+    #[topic(deprecated = "use `tags` instead")]
+    tag: String,
     /// Sensor readings, not checked at run time.
     #[topic(validate = false)]
     readings: Reading,
@@ -206,6 +209,13 @@ fn samples() -> Value {
         },
         {
             "channel": "Job",
+            "topic": "tag",
+            "name": "job:j1/attempt:2",
+            "valid": ["a", ""],
+            "invalid": [["a"], 1, null],
+        },
+        {
+            "channel": "Job",
             "topic": "readings",
             "name": "job:j1/attempt:2",
             "valid": valid_readings.iter().map(to_json).collect::<Vec<_>>(),
@@ -236,6 +246,7 @@ fn message_samples() -> Value {
                 "data": status.clone(), "kind": "data", "created_at": "2026-11-23T08:00:00Z",
             },
             { "channel": "job:j1/attempt:2", "topic": "tags", "data": ["x"] },
+            { "channel": "job:j1/attempt:2", "topic": "tag", "data": "x" },
             { "channel": "announcements", "topic": "notice", "data": { "text": "hi", "finish": null } },
             // A run update, and a data stream's start, chunk and end, as the gateway sends them.
             { "channel": "pipeline:run-1", "topic": "run", "kind": "run", "data": to_json(&RunUpdate::completed(json!({"words": 3}))) },
@@ -363,6 +374,51 @@ fn documents_have_patterns_parameters_topics_and_descriptions() {
         json_schema::bundle(&registry),
         json_schema::bundle(&registry),
         "deterministic"
+    );
+}
+
+/// A deprecated topic is marked in each document, with its note.
+#[test]
+fn a_deprecated_topic_is_marked_with_its_note_in_every_document() {
+    let registry = registry();
+    let job = registry.iter().find(|d| d.pattern.starts_with("job:")).unwrap();
+    let doc = json_schema::channel_document(job);
+    let tag = &doc["$defs"]["tag"];
+    assert_eq!(tag["deprecated"], true);
+    assert_eq!(
+        tag["description"],
+        "One tag per message.\n\nDeprecated: use `tags` instead"
+    );
+    assert!(doc["$defs"]["tags"].get("deprecated").is_none());
+    let topics = doc["x-realtime"]["topics"].as_array().unwrap();
+    let meta = topics.iter().find(|t| t["name"] == "tag").unwrap();
+    assert_eq!(meta["deprecated"], "use `tags` instead");
+    assert!(topics
+        .iter()
+        .filter(|t| t["name"] != "tag")
+        .all(|t| t.get("deprecated").is_none()));
+    let bundle = json_schema::bundle(&registry);
+    assert_eq!(bundle["$defs"]["Job.tag"]["deprecated"], true);
+
+    let api = asyncapi::document(&registry, &options());
+    let message = &api["components"]["messages"]["Job.tag"];
+    assert_eq!(message["deprecated"], true);
+    assert_eq!(message["x-realtime-deprecated"], "use `tags` instead");
+    assert!(api["components"]["messages"]["Job.tags"]
+        .get("deprecated")
+        .is_none());
+    assert_eq!(api["components"]["schemas"]["Job.tag"]["deprecated"], true);
+
+    // Read back as a contract, the export says what the lock says.
+    let from_export = realtime::core::compat::Lock::from_export(&bundle).unwrap();
+    let from_registry = realtime::core::compat::Lock::from_registry(&registry);
+    assert_eq!(
+        from_export.channels["Job"].topics["tag"].deprecated.as_deref(),
+        Some("use `tags` instead")
+    );
+    assert_eq!(
+        from_export.channels["Job"].topics["tag"],
+        from_registry.channels["Job"].topics["tag"]
     );
 }
 

@@ -81,6 +81,20 @@ pub struct RunLifecycle {
     note: String,
 }
 
+/// The output of a build, with topics that are deprecated.
+#[channel(name = "build:<id>")]
+pub struct Build {
+    pub id: String,
+    /// Lines of output.
+    #[topic]
+    lines: Vec<String>,
+    /// One line per message.
+    #[topic(deprecated = "use `lines` instead")]
+    line: String,
+    #[topic(deprecated)]
+    raw: String,
+}
+
 fn registry() -> ChannelRegistry {
     ChannelRegistry::discovered()
 }
@@ -113,6 +127,16 @@ fn the_export_declares_every_channel_and_is_written_for_tsc() {
         assert!(ts.contains(expected), "missing {expected:?} in:\n{ts}");
     }
     assert_eq!(ts.matches("export type RunLifecycleMessage ").count(), 1);
+    // A deprecated topic's member and payload type carry the JSDoc tag, with the note.
+    for expected in [
+        "export interface BuildTopics {\n  /**\n   * One line per message.\n   *\n   * @deprecated use `lines` instead\n   */\n  line: BuildLine;\n  /** Lines of output. */\n  lines: BuildLines;\n  /** @deprecated */\n  raw: BuildRaw;\n}",
+        "/**\n * One line per message.\n *\n * @deprecated use `lines` instead\n */\nexport type BuildLine = string;",
+        "/** @deprecated */\nexport type BuildRaw = string;",
+        "/** Lines of output. */\nexport type BuildLines = string[];",
+    ] {
+        assert!(ts.contains(expected), "missing {expected:?} in:\n{ts}");
+    }
+    assert_eq!(ts.matches("@deprecated").count(), 4, "{ts}");
     assert_eq!(ts, declarations(&registry()), "the output is deterministic");
 
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/realtime-export");
@@ -142,6 +166,8 @@ fn the_client_bindings_hold_the_declarations_and_a_typed_subscribe_per_channel()
         "export function subscribePipeline<T extends PipelineTopic, V extends PipelineValidators | undefined = undefined>(\n  channel: PipelineChannelName | PipelineChannelParams,\n  options: PipelineSubscribeOptions<T, V>,\n): BoundSubscription<PipelineTopics, T, V> {\n  return bind<PipelineTopics, T, V>(typeof channel === \"string\" ? channel : pipelineChannel(channel), options);\n}",
         "export function subscribeJob<T extends JobTopic, V extends JobValidators | undefined = undefined>(",
         "export function subscribeDemo<T extends DemoTopic, V extends DemoValidators | undefined = undefined>(",
+        // The declarations in the bindings carry the deprecations too.
+        "   * @deprecated use `lines` instead\n   */\n  line: BuildLine;",
         // Renamed like its declarations.
         "export function subscribeRunLifecycle2<T extends RunLifecycle2Topic, V extends RunLifecycle2Validators | undefined = undefined>(",
     ] {

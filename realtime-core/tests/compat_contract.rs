@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 fn topic(schema: Value) -> TopicContract {
     TopicContract {
         validated: true,
+        deprecated: None,
         schema,
     }
 }
@@ -103,6 +104,7 @@ fn validation_turned_off_or_on() {
         "status",
         TopicContract {
             validated: false,
+            deprecated: None,
             schema: status(),
         },
     )]);

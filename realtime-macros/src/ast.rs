@@ -1,8 +1,10 @@
 //! The macro's own model of a channel declaration.
 
-use proc_macro2::Span;
-use syn::{Attribute, Ident, Token, Type, Visibility};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Attribute, Ident, LitStr, Token, Type, Visibility};
 
+use crate::attr::Deprecation;
 use crate::template::Template;
 
 /// A `#[channel]` struct, parsed.
@@ -43,6 +45,8 @@ pub struct TopicField {
     pub wire_span: Span,
     /// Whether data is validated against the schema at run time.
     pub validate: bool,
+    /// `deprecated` or `deprecated = "note"`, when given.
+    pub deprecated: Option<Deprecation>,
     /// The doc comment, joined into one text.
     pub doc: Option<String>,
     /// Attributes other than `#[topic]` and doc comments (kept on the accessor).
@@ -72,6 +76,24 @@ impl TopicField {
                     .collect::<String>()
             })
             .collect()
+    }
+
+    /// The deprecation note as the core's `TopicSpec` holds it: `Some("")` for a bare
+    /// `deprecated`, `None` when the topic is not deprecated.
+    pub fn deprecation_note(&self) -> Option<String> {
+        self.deprecated
+            .as_ref()
+            .map(|d| d.note.as_ref().map(LitStr::value).unwrap_or_default())
+    }
+
+    /// `#[deprecated(note = "...")]` (or `#[deprecated]`) for the generated items that
+    /// name the topic; nothing when it is not deprecated.
+    pub fn deprecated_attr(&self) -> TokenStream {
+        match &self.deprecated {
+            Some(Deprecation { note: Some(note) }) => quote!(#[deprecated(note = #note)]),
+            Some(Deprecation { note: None }) => quote!(#[deprecated]),
+            None => TokenStream::new(),
+        }
     }
 
     /// The variant name in the generated enums, spanned on the field. Only for a checked

@@ -32,6 +32,8 @@ use crate::ctxt::Ctxt;
 ///     #[topic] status: Status,                     // a typed topic
 ///     #[topic(name = "llm_tokens")] tokens: Token, // wire name differs from the field
 ///     #[topic(validate = false)] raw: RawEvent,    // type only, no run-time validation
+///     #[topic(deprecated = "use `tokens` instead")] // accessor and topic key #[deprecated]
+///     words: Token,
 /// }
 /// ```
 ///

@@ -160,6 +160,7 @@ fn parse_field(cx: &Ctxt, field: &syn::Field) -> Field {
         wire_name,
         wire_span,
         validate: args.validate.is_none_or(|b| b.value),
+        deprecated: args.deprecated,
         doc: doc_text(&field.attrs),
         attrs,
     })

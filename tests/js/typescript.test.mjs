@@ -1,7 +1,8 @@
 // The TypeScript export (`channels.ts`) type-checked by the TypeScript compiler:
 // a consumer that uses it correctly passes `tsc --strict`; consumers that publish a wrong
 // payload, to a missing topic, with a wrong parameter type or another channel's name fail
-// with the expected error; the demo page's script passes `tsc --checkJs --strict`.
+// with the expected error; the demo page's script passes `tsc --checkJs --strict`; the
+// language service (what editors show) reports the uses of a deprecated topic.
 //
 // The client bindings (`client.ts`, `realtime schema --format client`) likewise: a
 // consumer that subscribes correctly passes `tsc --strict` (and the client's own stricter
@@ -23,6 +24,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import ts from "typescript";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -110,6 +112,53 @@ for (const [file, expected] of Object.entries(BAD)) {
     assert.doesNotMatch(output, /channels\.ts\(/, "the declarations themselves must be error-free");
   });
 }
+
+test("the language service reports the uses of a deprecated topic's member and payload type", () => {
+  const dir = workspace("deprecated", exported, {
+    "consumer_deprecated.ts": path.join(tsDir, "consumer_deprecated.ts"),
+  });
+  const consumer = path.join(dir, "consumer_deprecated.ts");
+  const options = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ES2022,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  };
+  const service = ts.createLanguageService(
+    {
+      getScriptFileNames: () => [consumer, path.join(dir, "channels.ts")],
+      getScriptVersion: () => "1",
+      getScriptSnapshot: (file) =>
+        existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined,
+      getCurrentDirectory: () => dir,
+      getCompilationSettings: () => options,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: ts.sys.fileExists,
+      readFile: ts.sys.readFile,
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+    },
+    ts.createDocumentRegistry(),
+  );
+  const text = (d) => ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  const errors = [...service.getSyntacticDiagnostics(consumer), ...service.getSemanticDiagnostics(consumer)];
+  assert.deepEqual(errors.map(text), [], "a deprecated topic still type-checks");
+  const deprecated = service
+    .getSuggestionDiagnostics(consumer)
+    .filter((d) => d.reportsDeprecated)
+    .map((d) => `${text(d)} at ${d.start}`);
+  const at = (needle) => readFileSync(consumer, "utf8").lastIndexOf(needle);
+  for (const [name, needle] of [["BuildLine", "BuildLine ="], ["line", "line,"], ["raw", "raw]"]]) {
+    assert.ok(
+      deprecated.includes(`'${name}' is deprecated. at ${at(needle)}`),
+      `no deprecation of ${name}: ${deprecated.join("; ")}`,
+    );
+  }
+  assert.equal(deprecated.length, 4, `only the deprecated topic's uses (and its import): ${deprecated.join("; ")}`);
+});
 
 /** The declarations `realtime schema --format typescript` writes: the demo's channel. */
 let cliExport;

@@ -13,6 +13,9 @@
 //!
 //! `check` lists every change, each with its channel, topic, JSON pointer, class and a
 //! sentence, marking the ones the mode refuses, and fails (exit code 1) when there is one.
+//! A topic deprecated (`#[topic(deprecated = "...")]`) is a safe change reported with its
+//! note; removing a topic the lock marks deprecated keeps its class but no mode refuses
+//! it (the JSON report says `"announced": true`).
 //! The lock format, the rules and the modes are described in
 //! [`realtime::core::compat`]: `full` (the default) refuses every change that breaks
 //! subscribers or publishers built on the old contract, `backward` only those that break
@@ -195,7 +198,7 @@ impl CheckOutcome {
             self.refused()
         );
         for change in &self.report.changes {
-            let mark = if self.mode.forbids(change.class) {
+            let mark = if change.refused_by(self.mode) {
                 "REFUSED"
             } else {
                 "ok     "
@@ -232,7 +235,7 @@ impl CheckOutcome {
 
     fn change_json(&self, change: &Change) -> Value {
         let mut value = serde_json::to_value(change).unwrap_or_default();
-        value["refused"] = json!(self.mode.forbids(change.class));
+        value["refused"] = json!(change.refused_by(self.mode));
         value
     }
 }

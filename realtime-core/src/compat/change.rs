@@ -31,6 +31,10 @@ pub enum Rule {
     TopicRemoved,
     /// A topic declared renamed.
     TopicRenamed,
+    /// A topic was deprecated (`#[topic(deprecated = "...")]`), or its note changed.
+    TopicDeprecated,
+    /// A deprecated topic is no longer deprecated.
+    DeprecationWithdrawn,
     /// Run-time validation of a topic was turned on or off.
     ValidationChanged,
     /// An object property is new.
@@ -74,6 +78,7 @@ pub enum Rule {
 ///     rule: Rule::BoundChanged,
 ///     class: Compatibility::BreaksPublishers,
 ///     message: "the maximum went down from 100 to 50".into(),
+///     announced: false,
 /// };
 /// assert_eq!(
 ///     change.to_string(),
@@ -94,6 +99,34 @@ pub struct Change {
     pub class: Compatibility,
     /// What changed and why it is classified so, as a sentence.
     pub message: String,
+    /// Whether the old contract announced the change: the removal of a topic it marks
+    /// deprecated. It keeps its class (whom it breaks), but no [`Mode`] refuses it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub announced: bool,
+}
+
+impl Change {
+    /// Whether a check in `mode` refuses the change: its class is one `mode` forbids, and
+    /// the old contract did not announce it.
+    ///
+    /// ```
+    /// use realtime_core::compat::{Change, Compatibility, Mode, Rule};
+    /// let mut change = Change {
+    ///     channel: "Build".into(),
+    ///     topic: Some("line".into()),
+    ///     pointer: String::new(),
+    ///     rule: Rule::TopicRemoved,
+    ///     class: Compatibility::BreaksPublishers,
+    ///     message: "the topic `line` was removed".into(),
+    ///     announced: false,
+    /// };
+    /// assert!(change.refused_by(Mode::Full));
+    /// change.announced = true;
+    /// assert!(Mode::ALL.iter().all(|mode| !change.refused_by(*mode)));
+    /// ```
+    pub fn refused_by(&self, mode: Mode) -> bool {
+        !self.announced && mode.forbids(self.class)
+    }
 }
 
 impl fmt::Display for Change {
@@ -138,14 +171,14 @@ impl Report {
             .fold(Compatibility::Safe, |acc, c| acc.join(c.class))
     }
 
-    /// The changes `mode` refuses.
+    /// The changes `mode` refuses (see [`Change::refused_by`]).
     ///
     /// ```
     /// use realtime_core::compat::{Mode, Report};
     /// assert_eq!(Report::default().failures(Mode::Full).count(), 0);
     /// ```
     pub fn failures(&self, mode: Mode) -> impl Iterator<Item = &Change> {
-        self.changes.iter().filter(move |c| mode.forbids(c.class))
+        self.changes.iter().filter(move |c| c.refused_by(mode))
     }
 
     /// Whether `mode` refuses none of the changes.

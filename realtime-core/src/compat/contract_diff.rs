@@ -122,6 +122,7 @@ fn channel_change(channel: &str, rule: Rule, class: Compatibility, message: Stri
         rule,
         class,
         message,
+        announced: false,
     }
 }
 
@@ -166,17 +167,7 @@ fn compare_channels(
         }
         match new.topics.get(name) {
             Some(new_topic) => changes.extend(compare_topics(key, name, old_topic, new_topic)),
-            None => changes.push(Change {
-                topic: Some(name.clone()),
-                ..channel_change(
-                    key,
-                    Rule::TopicRemoved,
-                    Compatibility::BreaksPublishers,
-                    format!(
-                        "the topic `{name}` was removed; the gateway refuses old publishers' messages on it"
-                    ),
-                )
-            }),
+            None => changes.push(topic_removed(key, name, old_topic)),
         }
     }
     for name in new
@@ -198,6 +189,46 @@ fn compare_channels(
         });
     }
     changes
+}
+
+/// Topic `name` is gone. It breaks publishers either way; when the old contract marks it
+/// deprecated, the removal was announced and no mode refuses it.
+fn topic_removed(key: &str, name: &str, old: &TopicContract) -> Change {
+    let mut message =
+        format!("the topic `{name}` was removed; the gateway refuses old publishers' messages on it");
+    if let Some(note) = &old.deprecated {
+        message.push_str("; it was deprecated");
+        if !note.is_empty() {
+            message.push_str(&format!(" ({note})"));
+        }
+        message.push_str(", so the removal was announced and no mode refuses it");
+    }
+    Change {
+        topic: Some(name.to_owned()),
+        announced: old.deprecated.is_some(),
+        ..channel_change(key, Rule::TopicRemoved, Compatibility::BreaksPublishers, message)
+    }
+}
+
+/// A topic deprecated, its note changed, or its deprecation withdrawn: safe, since the
+/// topic works as before; reported, so the review sees it.
+fn deprecation_change(old: &TopicContract, new: &TopicContract) -> Option<(Rule, String)> {
+    let said = |note: &str| {
+        if note.is_empty() {
+            "deprecated (without a note)".to_owned()
+        } else {
+            format!("deprecated: {note}")
+        }
+    };
+    match (&old.deprecated, &new.deprecated) {
+        (None, Some(note)) => Some((Rule::TopicDeprecated, said(note))),
+        (Some(before), Some(note)) if before != note => Some((
+            Rule::TopicDeprecated,
+            format!("{} (the note was: {before:?})", said(note)),
+        )),
+        (Some(_), None) => Some((Rule::DeprecationWithdrawn, "no longer deprecated".to_owned())),
+        _ => None,
+    }
 }
 
 /// The pattern's text and parameter types; a parameter renamed in place matches the same
@@ -278,6 +309,9 @@ fn compare_topics(key: &str, name: &str, old: &TopicContract, new: &TopicContrac
         topic: Some(name.to_owned()),
         ..channel_change(key, rule, class, message)
     };
+    if let Some((rule, message)) = deprecation_change(old, new) {
+        changes.push(topic_change(rule, Compatibility::Safe, message));
+    }
     match (old.validated, new.validated) {
         (false, true) => changes.push(topic_change(
             Rule::ValidationChanged,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::export::deprecation::without_deprecation_note;
 use crate::export::json_schema::{channel_keys, param_json_type};
 use crate::{ChannelDescriptor, ChannelRegistry};
 
@@ -74,15 +75,26 @@ pub struct ParameterContract {
 
 /// One topic of a channel.
 ///
+/// `deprecated` is omitted from the JSON when the topic is not deprecated, so a lock
+/// written before deprecation existed reads unchanged.
+///
 /// ```
 /// use realtime_core::compat::TopicContract;
-/// let t = TopicContract { validated: true, schema: serde_json::json!({"type": "object"}) };
-/// assert_eq!(serde_json::to_value(&t).unwrap()["validated"], true);
+/// let t = TopicContract { validated: true, deprecated: None, schema: serde_json::json!({"type": "object"}) };
+/// let json = serde_json::to_value(&t).unwrap();
+/// assert_eq!(json["validated"], true);
+/// assert!(json.get("deprecated").is_none());
+/// let old: TopicContract = serde_json::from_str(r#"{"validated": true, "schema": {}}"#).unwrap();
+/// assert_eq!(old.deprecated, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicContract {
     /// Whether the gateway validates its data.
     pub validated: bool,
+    /// The deprecation note of a topic declared `#[topic(deprecated = "...")]` (`""` for a
+    /// bare `#[topic(deprecated)]`); `None` when it is not deprecated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<String>,
     /// The payload's JSON Schema (2020-12) as schemars generates it, without `$schema`,
     /// with its own `$defs` and `$ref`s kept.
     pub schema: Value,
@@ -231,6 +243,7 @@ impl ChannelContract {
                 }
                 let contract = TopicContract {
                     validated: topic.validates(),
+                    deprecated: topic.deprecated().map(str::to_owned),
                     schema: sorted(schema),
                 };
                 (topic.name().to_owned(), contract)
@@ -264,6 +277,18 @@ impl ChannelContract {
                 .as_str()
                 .ok_or_else(|| not_export("a topic without a name"))?;
             let mut schema = resolve_pointer(root, topic["payload"].as_str().unwrap_or_default())?.clone();
+            let deprecated = topic["deprecated"].as_str().map(str::to_owned);
+            if let Some(object) = schema.as_object_mut() {
+                // The export marks a deprecated payload; the contract says so once, above.
+                object.remove("deprecated");
+                if let (Some(note), Some(Value::String(text))) = (&deprecated, object.get_mut("description"))
+                {
+                    *text = without_deprecation_note(text, note);
+                }
+                if object.get("description").is_some_and(|d| d == "") {
+                    object.remove("description");
+                }
+            }
             let defs = reachable_defs(root, &schema);
             if let (Some(object), false) = (schema.as_object_mut(), defs.is_empty()) {
                 object.insert("$defs".into(), Value::Object(defs));
@@ -273,6 +298,7 @@ impl ChannelContract {
                 name.to_owned(),
                 TopicContract {
                     validated,
+                    deprecated,
                     schema: sorted(schema),
                 },
             );

@@ -31,6 +31,7 @@
 //!       "parameters": [{ "name": "run_id", "rust_type": "String", "type": "string" }],
 //!       "pattern": "pipeline:<run_id>",
 //!       "topics": {
+//!         "line": { "deprecated": "use `lines` instead", "schema": { ... }, "validated": true },
 //!         "status": { "schema": { "$defs": { "Step": { ... } }, "type": "object", ... },
 //!                     "validated": true }
 //!       },
@@ -49,6 +50,9 @@
 //!   2020-12) without `$schema`: its `$defs` and `$ref`s are **kept**, so the lock reads
 //!   like the Rust types, and recursive types need no special form. Comparison resolves
 //!   the `$ref`s itself.
+//! - A topic's `deprecated` is the note of `#[topic(deprecated = "...")]` (`""` for a bare
+//!   `#[topic(deprecated)]`), and is absent when the topic is not deprecated: a lock
+//!   written before deprecation existed reads unchanged, still as `lock_version` 1.
 //! - Every object's keys are sorted and the JSON is pretty-printed with a final newline:
 //!   the same channels always give the same bytes, and a diff of the lock in review shows
 //!   exactly what changed.
@@ -122,6 +126,9 @@
 //! | topic removed | breaks publishers (the gateway refuses it) | `topic_removed` |
 //! | topic renamed | removed + added: breaks both | `topic_removed`, `topic_added` |
 //! | topic declared renamed ([`compare_with`], `--rename-topic`) | breaks both (the wire name changed), and its payload compared with the old topic's | `topic_renamed` |
+//! | topic deprecated, or its note changed | safe, reported as `deprecated: <note>` | `topic_deprecated` |
+//! | deprecation withdrawn | safe, reported as `no longer deprecated` | `deprecation_withdrawn` |
+//! | topic removed that the old contract marks deprecated | breaks publishers, but *announced*: no mode refuses it (see [Deprecation](#deprecation)) | `topic_removed` |
 //! | validation turned on / off | breaks publishers / subscribers | `validation_changed` |
 //! | channel added / removed | safe / breaks both | `channel_added`, `channel_removed` |
 //! | pattern changed / only a parameter renamed | breaks both / safe | `pattern_changed` |
@@ -136,6 +143,38 @@
 //! A corpus of pairs of real Rust payload types, before and after a change
 //! (`realtime-core/tests/compat_corpus/`), checks these rules; `docs/compat-asyncapi-diff.md`
 //! in the repository compares the verdict on each pair with `@asyncapi/diff`'s.
+//!
+//! # Deprecation
+//!
+//! A topic is retired in two deployments. First it is declared deprecated:
+//!
+//! ```ignore
+//! #[topic(deprecated = "use `lines` instead")] // or a bare `#[topic(deprecated)]`
+//! line: Line,
+//! ```
+//!
+//! The macro marks the topic's accessor (`build.line()`) and its topic key
+//! (`BuildTopic::Line`) `#[deprecated]` with the note, so rustc warns the Rust code that
+//! still publishes to it or names it; the message variant (`BuildMessage::Line`) is not,
+//! so subscribers keep reading what old publishers send without a warning.
+//! [`TopicSpec::deprecated`](crate::TopicSpec::deprecated) holds the note; the lock records
+//! it (`deprecated` above); the JSON Schema export marks the payload schema
+//! `"deprecated": true` with the note as the last paragraph of its `description` and in
+//! the channel's `x-realtime` topics; the AsyncAPI export marks the message
+//! `deprecated: true` with the note in `x-realtime-deprecated`; the TypeScript
+//! declarations and client bindings put `/** @deprecated <note> */` on the topic's member
+//! of `<Channel>Topics` and on its payload type. The check reports the deprecation as a
+//! safe change: the topic works as before.
+//!
+//! Then, once a lock that marks it deprecated has been deployed, the topic is removed.
+//! The removal keeps its class (old publishers' messages on it are refused by the new
+//! gateway) and says the topic was deprecated, but it is [`Change::announced`] and no
+//! mode refuses it: the deprecation was the announcement, and the clients built on the
+//! lock were warned. Only the old contract counts: deprecating and removing a topic in
+//! the same change announces nothing, and is refused like any removal. A deprecated topic
+//! is otherwise compared as any other (its payload, its validation), and a rename
+//! declared with `--rename-topic` is refused whether or not the old topic was deprecated,
+//! since the wire name changes under clients that were never told.
 
 mod change;
 mod class;
@@ -179,6 +218,7 @@ pub fn compare_payloads(
             rule: finding.rule,
             class: finding.class,
             message: finding.message,
+            announced: false,
         })
         .collect()
 }

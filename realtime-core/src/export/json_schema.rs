@@ -17,7 +17,9 @@
 //!     "pattern": "pipeline:<run_id>",
 //!     "parameters": [{ "name": "run_id", "type": "string", "rustType": "String" }],
 //!     "topics": [{ "name": "status", "description": "...", "validated": true,
-//!                  "payload": "#/$defs/status" }]
+//!                  "payload": "#/$defs/status" },
+//!                { "name": "line", "validated": true, "payload": "#/$defs/line",
+//!                  "deprecated": "use `lines` instead" }]
 //!   },
 //!   "type": "object",
 //!   "properties": { "channel": { "type": "string", "pattern": "^pipeline:..." },
@@ -37,7 +39,10 @@
 //!   parameters in order with their JSON types, and the topics with a JSON Pointer to
 //!   each payload schema.
 //! - `$defs.<topic>` is the topic's payload schema, with the topic's doc comment (or the
-//!   payload type's) as its `description`. The definitions a payload schema had of its
+//!   payload type's) as its `description`. A deprecated topic's payload schema is
+//!   `"deprecated": true` (the 2020-12 annotation), with the note as the last paragraph of
+//!   its `description` (`Deprecated: use lines instead`), and its `x-realtime` entry has
+//!   the note as `deprecated` (`""` when declared without one). The definitions a payload schema had of its
 //!   own are hoisted to `$defs.<topic>.<Name>` and its `$ref`s rewritten, so every
 //!   reference resolves inside the document.
 //!
@@ -53,6 +58,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::deprecation::mark_deprecated;
 use crate::schema::schema_for;
 use crate::{
     ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment, RunUpdate, StreamEnd, RUN_TOPIC,
@@ -299,6 +305,9 @@ fn document(channel: &ChannelDescriptor, title: &str) -> Value {
         if let Some(object) = schema.as_object_mut() {
             object.remove("$schema");
         }
+        if let Some(note) = topic.deprecated() {
+            mark_deprecated(&mut schema, note);
+        }
         for (def_name, def) in hoist_defs(&mut schema, "#/$defs/", &format!("{name}.")) {
             defs.insert(def_name, def);
         }
@@ -314,6 +323,9 @@ fn document(channel: &ChannelDescriptor, title: &str) -> Value {
         let mut meta = json!({ "name": name, "validated": topic.validates(), "payload": pointer });
         if let Some(text) = topic.description() {
             meta["description"] = json!(text);
+        }
+        if let Some(note) = topic.deprecated() {
+            meta["deprecated"] = json!(note);
         }
         topic_meta.push(meta);
     }

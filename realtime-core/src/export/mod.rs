@@ -18,6 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub mod asyncapi;
+pub(crate) mod deprecation;
 pub mod json_schema;
 pub mod typescript;
 

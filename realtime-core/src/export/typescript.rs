@@ -11,6 +11,9 @@
 //! - `PipelineTopic`, the topic names as a union of string literals, and `pipelineTopics`,
 //!   the same names as an array;
 //! - `PipelineTopics`, a map from topic name to payload type;
+//! - for a topic declared `#[topic(deprecated = "...")]`, a `/** @deprecated note */` JSDoc
+//!   tag on its member of `PipelineTopics` and on its payload type, which editors and
+//!   tsc-based tools (e.g. typescript-eslint's `no-deprecated`) show where they are used;
 //! - `PipelineMessage`, the envelopes of the channel's topics, a union discriminated on
 //!   `topic`, and `PipelineEvent`, everything a subscription receives: those, run lifecycle
 //!   messages and the start and end of data streams;
@@ -36,7 +39,7 @@ mod convert;
 
 pub use client::{bindings, ClientOptions, DEFAULT_CLIENT_IMPORT};
 
-use convert::{jsdoc, json_string, property_key, Converter};
+use convert::{jsdoc, json_string, property_key, with_deprecated, Converter};
 
 use crate::{ChannelDescriptor, ChannelPattern, ChannelRegistry, PatternSegment};
 
@@ -291,7 +294,16 @@ fn channel_declarations(c: &ChannelDescriptor, ident: &str, defs: &mut Definitio
     for topic in &topics {
         let schema = topic.schema();
         let refs = defs.register(ident, schema);
-        let text = Converter { refs: &refs }.declaration_body(schema);
+        let (doc, ty) = Converter { refs: &refs }.declaration_body(schema);
+        // The payload type is the topic's own: deprecated with it.
+        let doc = match topic.deprecated() {
+            Some(note) => {
+                let description = schema.get("description").and_then(Value::as_str);
+                jsdoc(with_deprecated(description, Some(note)).as_deref(), "")
+            }
+            None => doc,
+        };
+        let text = (doc, ty);
         let _ = write!(
             out,
             "\n{}",
@@ -317,7 +329,8 @@ fn channel_declarations(c: &ChannelDescriptor, ident: &str, defs: &mut Definitio
     let _ = writeln!(out, "/** The payload type of each topic of `{ident}`. */");
     let _ = writeln!(out, "export interface {ident}Topics {{");
     for topic in &topics {
-        out.push_str(&jsdoc(topic.description(), "  "));
+        let doc = with_deprecated(topic.description(), topic.deprecated());
+        out.push_str(&jsdoc(doc.as_deref(), "  "));
         let _ = writeln!(
             out,
             "  {}: {};",

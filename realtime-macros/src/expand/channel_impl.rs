@@ -30,9 +30,10 @@ pub fn expand_topic_specs(cx: &Channel) -> TokenStream {
     let specs = cx.def.topics.iter().map(|topic| {
         let (wire, field, validate, ty) = (&topic.wire_name, topic.field_name(), topic.validate, &topic.ty);
         let doc = option_str(topic.doc.as_ref());
+        let deprecated = option_str(topic.deprecation_note().as_ref());
         // Named with the payload's span, so a payload without a schema is reported on it.
         let schema = quote_spanned!(ty.span()=> <#ty as PayloadWithSchema>::schema);
-        quote!(#rt::TopicSpec::new(#wire, #field, #doc, #validate, #schema))
+        quote!(#rt::TopicSpec::new(#wire, #field, #doc, #validate, #deprecated, #schema))
     });
     quote! {
         static TOPICS: [#rt::TopicSpec; #count] = [#(#specs),*];

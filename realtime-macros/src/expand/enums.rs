@@ -28,7 +28,8 @@ pub fn expand_topic_enum(cx: &Channel) -> TokenStream {
     let doc = format!("The topics of [`{}`], one variant each.", cx.def.ident);
     let variants = cx.def.topics.iter().map(|topic| {
         let (variant, doc) = (topic.variant(), format!("The `{}` topic.", topic.wire_name));
-        quote!(#[doc = #doc] #variant)
+        let deprecated = topic.deprecated_attr();
+        quote!(#[doc = #doc] #deprecated #variant)
     });
     let allows = enum_allows();
     quote! {

@@ -113,17 +113,20 @@ fn expand_from_name(cx: &Channel) -> TokenStream {
     }
 }
 
-/// One method per topic, named after its field, returning the typed topic handle.
+/// One method per topic, named after its field, returning the typed topic handle; a
+/// deprecated topic's is `#[deprecated]`, so code that still publishes to it is warned.
 fn expand_topic_accessors(cx: &Channel) -> TokenStream {
     let (vis, topic_enum, rt) = (&cx.def.vis, &cx.topic_enum, rt());
     let accessors = cx.def.topics.iter().map(|topic| {
         let (field, ty, attrs, variant) = (&topic.ident, &topic.ty, &topic.attrs, topic.variant());
+        let deprecated = topic.deprecated_attr();
         let doc = match &topic.doc {
             Some(text) => text.clone(),
             None => format!("The `{}` topic of this channel.", topic.wire_name),
         };
         quote! {
             #[doc = #doc]
+            #deprecated
             #(#attrs)*
             #vis fn #field(&self) -> #rt::Topic<Self, #ty> {
                 #rt::Topic::__new(Self::name(self), #topic_enum::#variant)

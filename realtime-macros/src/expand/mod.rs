@@ -12,6 +12,12 @@
 //! Generated code must compile without warnings in a crate that denies lints, even
 //! pedantic ones (`tests/ui/pass/deny_lints.rs`): impls are `#[automatically_derived]`,
 //! the const block allows what generated code cannot help, and public items have docs.
+//!
+//! A topic declared `#[topic(deprecated = "...")]` makes its accessor and its topic enum
+//! variant `#[deprecated]`: the user's code that publishes to it, or names it, is warned
+//! by rustc. Generated code names them too, inside the const block, which allows
+//! `deprecated`. The message enum's variant is not deprecated: a subscriber keeps
+//! reading what old publishers still send while they move on.
 
 mod channel_impl;
 mod enums;
@@ -87,6 +93,7 @@ pub fn expand(def: &ChannelDef) -> TokenStream {
         #message_enum
 
         #[allow(
+            deprecated,
             unused_qualifications,
             unreachable_pub,
             clippy::all,

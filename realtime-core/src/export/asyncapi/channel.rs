@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::compat::ChannelContract;
+use crate::export::deprecation::mark_deprecated;
 use crate::export::json_schema::{hoist_defs, param_json_type};
 use crate::{ChannelDescriptor, RUN_TOPIC};
 
@@ -31,6 +32,8 @@ pub(super) struct TopicView<'a> {
     pub schema: &'a Value,
     pub description: Option<&'a str>,
     pub validates: bool,
+    /// The deprecation note, when the topic is deprecated.
+    pub deprecated: Option<&'a str>,
 }
 
 impl<'a> ChannelView<'a> {
@@ -57,6 +60,7 @@ impl<'a> ChannelView<'a> {
                 schema: topic.schema(),
                 description: topic.description(),
                 validates: topic.validates(),
+                deprecated: topic.deprecated(),
             })
             .collect();
         ChannelView {
@@ -88,6 +92,7 @@ impl<'a> ChannelView<'a> {
                 schema: &topic.schema,
                 description: None,
                 validates: topic.validated,
+                deprecated: topic.deprecated.as_deref(),
             })
             .collect();
         ChannelView {
@@ -138,6 +143,9 @@ pub(super) fn channel_entry(
         let name = topic.name;
         let schema_key = format!("{key}.{name}");
         let mut schema = topic.schema.clone();
+        if let Some(note) = topic.deprecated {
+            mark_deprecated(&mut schema, note);
+        }
         let hoisted = hoist_defs(&mut schema, "#/components/schemas/", &format!("{schema_key}."));
         to_draft07(&mut schema);
         for (def_name, mut def) in hoisted {
@@ -158,6 +166,10 @@ pub(super) fn channel_entry(
         }
         if !topic.validates {
             message["x-realtime-validated"] = json!(false);
+        }
+        if let Some(note) = topic.deprecated {
+            message["deprecated"] = json!(true);
+            message["x-realtime-deprecated"] = json!(note);
         }
         messages.insert(schema_key.clone(), message);
         channel_messages.insert(

@@ -170,6 +170,17 @@ pub(super) fn json_string(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
 }
 
+/// The text of a JSDoc comment: `description`, then for a deprecated topic the
+/// `@deprecated` tag with its note (`""`: none), which editors and tsc-based tools show.
+pub(super) fn with_deprecated(description: Option<&str>, deprecated: Option<&str>) -> Option<String> {
+    let tag = deprecated.map(|note| format!("@deprecated {note}").trim_end().to_owned());
+    match (description.map(str::trim).filter(|d| !d.is_empty()), tag) {
+        (Some(text), Some(tag)) => Some(format!("{text}\n\n{tag}")),
+        (Some(text), None) => Some(text.to_owned()),
+        (None, tag) => tag,
+    }
+}
+
 /// A `/** ... */` comment with a trailing line break, or nothing.
 pub(super) fn jsdoc(description: Option<&str>, indent: &str) -> String {
     let Some(text) = description.map(str::trim).filter(|d| !d.is_empty()) else {
@@ -197,6 +208,22 @@ mod tests {
     fn convert(schema: Value) -> String {
         let refs = BTreeMap::from([("#/$defs/Step".to_owned(), "Step".to_owned())]);
         Converter { refs: &refs }.ty(&schema, "")
+    }
+
+    #[test]
+    fn a_deprecated_member_has_the_tag_after_its_description() {
+        let doc = |d, n| jsdoc(with_deprecated(d, n).as_deref(), "  ");
+        assert_eq!(
+            doc(None, Some("use `lines`")),
+            "  /** @deprecated use `lines` */\n"
+        );
+        assert_eq!(doc(None, Some("")), "  /** @deprecated */\n");
+        assert_eq!(
+            doc(Some("Old."), Some("use `lines`")),
+            "  /**\n   * Old.\n   *\n   * @deprecated use `lines`\n   */\n"
+        );
+        assert_eq!(doc(Some("Old."), None), "  /** Old. */\n");
+        assert_eq!(doc(None, None), "");
     }
 
     #[test]

@@ -1,0 +1,19 @@
+// The note is written as Rust's own attribute writes it.
+use realtime::channel;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+struct Line {
+    text: String,
+}
+
+#[channel(name = "build:<id>")]
+struct Build {
+    id: String,
+    #[topic]
+    lines: Line,
+    #[topic(deprecated(note = "use `lines` instead"))]
+    line: Line,
+}
+
+fn main() {}
