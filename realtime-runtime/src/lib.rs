@@ -22,6 +22,7 @@
 //!
 //! Users normally reach all of this through the `realtime` facade crate.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
