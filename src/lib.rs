@@ -87,8 +87,12 @@
 //! | `redis` | `RedisTransport`: channels shared by many processes through Redis |
 //! | `full` | all of the above |
 //!
+//! The package on crates.io is `typed-realtime`; its library is `realtime`, the name code
+//! uses, and the dependency keeps that key:
+//! `realtime = { package = "typed-realtime", version = "0.1", features = ["gateway"] }`.
+//!
 //! The command line (`realtime serve`, `schema`, `bench`) and the demo are the
-//! `realtime-cli` package, which depends on this one.
+//! `typed-realtime-cli` package, which depends on this one.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

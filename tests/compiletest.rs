@@ -3,7 +3,7 @@
 //! and run.
 //!
 //! Regenerate the expected output with
-//! `TRYBUILD=overwrite cargo test -p realtime --test compiletest`, then read every `.stderr`:
+//! `TRYBUILD=overwrite cargo test -p typed-realtime --test compiletest`, then read every `.stderr`:
 //! the message is the product.
 
 #[test]

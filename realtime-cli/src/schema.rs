@@ -12,7 +12,7 @@
 //! | `jsonschema` | `channels.schema.json` (the bundle) and `<Channel>.schema.json` per channel |
 //! | `asyncapi` | `asyncapi.json` |
 //! | `typescript` | `channels.ts` |
-//! | `client` | `client.ts` (the declarations, and a typed subscribe per channel using `@realtime-rs/client`, or the module `--client-import` names) |
+//! | `client` | `client.ts` (the declarations, and a typed subscribe per channel using `typed-realtime-client`, or the module `--client-import` names) |
 //!
 //! `realtime schema lock` and `realtime schema check` write the channels' contract to a
 //! lock file and check the binary's channels against it: see [`compat`].
@@ -156,7 +156,7 @@ impl ValueEnum for FormatArg {
             ExportFormat::AsyncApi => "AsyncAPI 3.0",
             ExportFormat::TypeScript => "TypeScript declarations",
             ExportFormat::Client => {
-                "TypeScript declarations and typed subscriptions with @realtime-rs/client"
+                "TypeScript declarations and typed subscriptions with typed-realtime-client"
             }
         };
         Some(PossibleValue::new(self.0.name()).help(help))

@@ -320,7 +320,7 @@ fn the_client_format_writes_typed_bindings_only_when_asked_for() {
     let ts = stdout(&output);
     for expected in [
         "// Regenerate with `realtime schema --format client`.",
-        "import * as realtimeClient from \"@realtime-rs/client\";",
+        "import * as realtimeClient from \"typed-realtime-client\";",
         "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
         "export type DemoChannelParams = { run_id: string };",
         "export function subscribeDemo<T extends DemoTopic, V extends DemoValidators | undefined = undefined>(\n  channel: DemoChannelName | DemoChannelParams,\n  options: DemoSubscribeOptions<T, V>,\n): BoundSubscription<DemoTopics, T, V> {",
@@ -345,5 +345,5 @@ fn the_client_format_writes_typed_bindings_only_when_asked_for() {
         ts.contains("import * as realtimeClient from \"./vendor/realtime-client.js\";"),
         "{ts}"
     );
-    assert!(!ts.contains("@realtime-rs/client\";"), "{ts}");
+    assert!(!ts.contains("typed-realtime-client\";"), "{ts}");
 }

@@ -2,8 +2,8 @@
 //!
 //! This crate holds what rarely changes and what every other part shares. It has no
 //! async runtime and no network code: transports, subscriptions and the gateway live in
-//! `realtime-runtime`. Users normally depend on the `realtime` facade crate, which
-//! re-exports everything here.
+//! `realtime_runtime` (package `typed-realtime-runtime`). Users normally depend on the
+//! `realtime` facade crate (package `typed-realtime`), which re-exports everything here.
 //!
 //! - [`Channel`] is implemented by the `#[channel]` attribute macro for a struct: it gives
 //!   the name pattern, the parameters, the topics and their JSON Schemas.

@@ -4,11 +4,11 @@
 //! names everything through `::realtime::__private`, so the facade is the only dependency
 //! a user needs.
 //!
-//! The macro works in three stages, each in its own module:
-//! [`parse`] turns the attribute and the struct into a [`ChannelDef`](ast::ChannelDef)
-//! (the name pattern is read by [`template`]), [`check`] validates the combination, and
-//! [`expand`] emits the code. Every mistake found on the way is collected in a
-//! [`Ctxt`](ctxt::Ctxt) and reported together, each spanned on the token at fault.
+//! The macro works in three stages, each in its own (private) module:
+//! `parse` turns the attribute and the struct into a `ChannelDef` (`ast.rs`)
+//! (the name pattern is read by `template`), `check` validates the combination, and
+//! `expand` emits the code. Every mistake found on the way is collected in a
+//! `Ctxt` (`ctxt.rs`) and reported together, each spanned on the token at fault.
 
 mod ast;
 mod attr;

@@ -1,10 +1,10 @@
 //! The channel-name rules of realtime-rs, defined once.
 //!
 //! A channel name holds ASCII letters, digits and [`NAME_PUNCTUATION`]. The `#[channel]`
-//! macro (`realtime-macros`) checks name patterns against this rule at compile time, and
-//! `realtime-core` checks concrete names against it at run time. It is a crate of its own,
+//! macro (`realtime_macros`) checks name patterns against this rule at compile time, and
+//! `realtime_core` checks concrete names against it at run time. It is a crate of its own,
 //! with no dependencies, so that the macro crate needs nothing of the run time: a proc-macro
-//! depending on `realtime-core` would build that crate and its dependencies a second time
+//! depending on `realtime_core` would build that crate and its dependencies a second time
 //! for the host in every release build.
 #![no_std]
 #![warn(missing_docs)]
@@ -12,7 +12,7 @@
 /// The characters other than ASCII letters and digits that a channel name may hold.
 ///
 /// With [`is_name_char`] this is the one definition of the rule: the `#[channel]` macro
-/// checks name patterns with it at compile time, and `realtime-core` checks concrete names
+/// checks name patterns with it at compile time, and `realtime_core` checks concrete names
 /// with it ([`is_valid_channel_name`]) at run time.
 ///
 /// ```

@@ -20,8 +20,10 @@
 //! the runtime's internals (the shared [`Delivery`], the resumable [`TransportStream`], the
 //! subscription's fold of data streams), which would otherwise become public API.
 //!
-//! Users normally reach all of this through the `realtime` facade crate.
+//! Users normally reach all of this through the `realtime` facade crate (package
+//! `typed-realtime`).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

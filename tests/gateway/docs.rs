@@ -181,7 +181,7 @@ async fn the_client_bindings_are_plain_text() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.content_type, "text/plain; charset=utf-8");
     for expected in [
-        "import * as realtimeClient from \"@realtime-rs/client\";",
+        "import * as realtimeClient from \"typed-realtime-client\";",
         "export type DemoTopic = \"log\" | \"status\" | \"summary\";",
         "export function subscribeDemo<T extends DemoTopic, V extends DemoValidators | undefined = undefined>(",
     ] {

@@ -22,7 +22,7 @@ function fixture(name) {
   const path = join(dir, name);
   if (!existsSync(path)) {
     throw new Error(
-      `missing fixture ${path}: run \`cargo test -p realtime --test export\` first (scripts/test does)`,
+      `missing fixture ${path}: run \`cargo test -p typed-realtime --test export\` first (scripts/test does)`,
     );
   }
   return JSON.parse(readFileSync(path, "utf8"));

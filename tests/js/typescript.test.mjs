@@ -9,7 +9,7 @@
 // options); consumers that ask for another channel's topic, misread a payload field or a
 // stream chunk, read `data` without narrowing on `topic`, give a wrong parameter or another
 // channel's name, expect a topic they did not ask for, or validate a topic the channel does
-// not have fail with the expected error. `@realtime-rs/client` resolves to the client's
+// not have fail with the expected error. `typed-realtime-client` resolves to the client's
 // sources in clients/typescript/src (a `paths` mapping), so no build of the client is needed.
 //
 // The consumers' declarations come from `cargo test --test typescript_export --all-features`,
@@ -196,13 +196,13 @@ test("a demo page script that misreads a payload field fails --checkJs", async (
 
 // ---- The client bindings (`client.ts`) ----
 
-/** The options of tests/ts/tsconfig.json, and `@realtime-rs/client` mapped to its sources. */
+/** The options of tests/ts/tsconfig.json, and `typed-realtime-client` mapped to its sources. */
 function clientTsconfig(files, extra = {}) {
   const base = JSON.parse(readFileSync(path.join(tsDir, "tsconfig.json"), "utf8"));
   return JSON.stringify({
     compilerOptions: {
       ...base.compilerOptions,
-      paths: { "@realtime-rs/client": [clientSources] },
+      paths: { "typed-realtime-client": [clientSources] },
       ...extra,
     },
     files,
@@ -267,13 +267,13 @@ test("`realtime schema --format client` writes client.ts for the demo channel, i
   const out = mkdtempSync(path.join(scratch, "cli-client-"));
   const { code, output } = await run(
     bin,
-    ["schema", "--format", "client", "--client-import", "@realtime-rs/client", "--out", out],
+    ["schema", "--format", "client", "--client-import", "typed-realtime-client", "--out", out],
     root,
   );
   assert.equal(code, 0, `realtime schema failed:\n${output}`);
   const clientTs = path.join(out, "client.ts");
   const text = readFileSync(clientTs, "utf8");
-  assert.match(text, /^import \* as realtimeClient from "@realtime-rs\/client";$/m);
+  assert.match(text, /^import \* as realtimeClient from "typed-realtime-client";$/m);
   assert.match(text, /^export function subscribeDemo</m);
   const consumer = path.join(out, "consumer.ts");
   writeFileSync(

@@ -88,7 +88,7 @@ export async function percents(): Promise<number[]> {
         strict: true, noEmit: true, target: "ES2022", module: "ES2022", moduleResolution: "Bundler",
         lib: ["ES2022", "DOM"], skipLibCheck: true, types: [],
         noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, verbatimModuleSyntax: true, isolatedModules: true,
-        paths: { "@realtime-rs/client": [clientSources] },
+        paths: { "typed-realtime-client": [clientSources] },
       },
       files: ["consumer.ts"],
     }),
@@ -103,7 +103,7 @@ async function bindings() {
   const source = readFileSync(path.join(dir, "client.ts"), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022 } }).outputText;
   const file = path.join(dir, "client.mjs");
-  writeFileSync(file, js.replace('"@realtime-rs/client"', JSON.stringify(pathToFileURL(clientBundle).href)));
+  writeFileSync(file, js.replace('"typed-realtime-client"', JSON.stringify(pathToFileURL(clientBundle).href)));
   return import(pathToFileURL(file).href);
 }
 

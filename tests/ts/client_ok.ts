@@ -12,7 +12,7 @@ import {
   type PayloadValidator,
   type ValidatedItem,
 } from "./client";
-import type { Subscription } from "@realtime-rs/client";
+import type { Subscription } from "typed-realtime-client";
 
 const url = "https://realtime.example.com";
 const token = async (): Promise<string> => "jwt";

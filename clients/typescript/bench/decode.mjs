@@ -108,7 +108,7 @@ async function bundlePage() {
       },
     }],
     bundle: true, write: false, format: "esm", target: "es2020", minify: true, platform: "browser",
-    alias: { "@realtime-rs/client": path.join(root, "dist/index.js") },
+    alias: { "typed-realtime-client": path.join(root, "dist/index.js") },
     nodePaths: [path.join(root, "node_modules"), inngestModules],
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "error",
@@ -192,7 +192,7 @@ try {
 }
 
 const fmt = (x) => Math.round(x).toLocaleString("en-US");
-console.log(`# @realtime-rs/client in headless Chromium ${version}`.trim());
+console.log(`# typed-realtime-client in headless Chromium ${version}`.trim());
 console.log(`frames: ${N} data frames of ${all[0].length} bytes (template from ${source}); ${RUNS} runs after a warm-up, median (min–max)`);
 console.log("");
 console.log("| what | messages/s |");

@@ -2,7 +2,7 @@
 // messages. `window.bench.run(name, url, n)` subscribes with the named client to a server
 // that sends `n` data frames as fast as it can, and resolves with the rate seen from the
 // first message to the last. `window.bench.decode(frames)` times our decode function alone.
-import { subscribe } from "@realtime-rs/client";
+import { subscribe } from "typed-realtime-client";
 import { fromWsText } from "../src/wire.ts";
 import { subscribe as inngestSubscribe } from "inngest/realtime";
 

@@ -19,7 +19,7 @@ fi
 REALTIME_APP_BIN="${REALTIME_APP_BIN:-$(pwd)/../../target/debug/examples/app_cli}"
 export REALTIME_APP_BIN
 if [ ! -x "$REALTIME_APP_BIN" ]; then
-  echo "no application binary at $REALTIME_APP_BIN: build it (cargo build -p realtime-cli --example app_cli) or set REALTIME_APP_BIN" >&2
+  echo "no application binary at $REALTIME_APP_BIN: build it (cargo build -p typed-realtime-cli --example app_cli) or set REALTIME_APP_BIN" >&2
   exit 1
 fi
 CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"

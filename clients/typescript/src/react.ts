@@ -1,5 +1,5 @@
 /**
- * The React hook of the realtime-rs client: `@realtime-rs/client/react`.
+ * The React hook of the realtime-rs client: `typed-realtime-client/react`.
  *
  * ```tsx
  * const { connectionStatus, runStatus, messages, streams, error } = useRealtime<PipelineTopics, "status" | "summary">({

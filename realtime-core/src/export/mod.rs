@@ -12,7 +12,7 @@
 //! - [`typescript`]: TypeScript declarations: payload types, a message union per channel,
 //!   a name-building function per channel and the topic names as literal types; and
 //!   [`typescript::bindings`], the same with a typed subscribe function per channel that
-//!   uses the TypeScript client (`@realtime-rs/client`).
+//!   uses the TypeScript client (`typed-realtime-client`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -48,6 +48,8 @@ impl MemoryTransportBuilder {
     /// its key and channel name plus 150 bytes. Expired keys are dropped first; a
     /// transport at its maximum forgets the key closest to expiring to remember a new one
     /// (so a retry with that key could publish again), and logs a warning.
+    ///
+    /// [`Transport::publish_once`]: crate::Transport::publish_once
     pub fn max_idempotency_keys(mut self, max: usize) -> Self {
         self.max_keys = max.max(1);
         self

@@ -110,8 +110,8 @@ export async function typecheck(file, bindings) {
           skipLibCheck: true,
           types: [],
           paths: {
-            "@realtime-rs/client": [path.join(root, "src/index.ts")],
-            "@realtime-rs/client/react": [path.join(root, "src/react.ts")],
+            "typed-realtime-client": [path.join(root, "src/index.ts")],
+            "typed-realtime-client/react": [path.join(root, "src/react.ts")],
             "realtime-bindings/client": [path.join(bindings, "client.ts")],
             "realtime-bindings/validators": [path.join(bindings, "validators")], // validators.d.ts
             // React and its types, for a page outside this package (a copy in `bindings`).
@@ -133,8 +133,8 @@ export async function typecheck(file, bindings) {
 export async function bundle(name, { minify = false, bindings } = {}) {
   const entry = path.join(here, "pages", name);
   const alias = {
-    "@realtime-rs/client/react": path.join(root, "dist/react.js"),
-    "@realtime-rs/client": path.join(root, "dist/index.js"),
+    "typed-realtime-client/react": path.join(root, "dist/react.js"),
+    "typed-realtime-client": path.join(root, "dist/index.js"),
   };
   if (name.endsWith(".tsx")) {
     if (!bindings) throw new Error(`${name} imports generated bindings: pass { bindings: await generateBindings() }`);
@@ -254,7 +254,7 @@ export const NETWORK_FAILURES = [
 export async function startAppGateway(args = []) {
   if (!existsSync(REALTIME_APP_BIN)) {
     throw new Error(
-      `no application binary at ${REALTIME_APP_BIN}: build it (cargo build -p realtime-cli --example app_cli) or set REALTIME_APP_BIN`,
+      `no application binary at ${REALTIME_APP_BIN}: build it (cargo build -p typed-realtime-cli --example app_cli) or set REALTIME_APP_BIN`,
     );
   }
   const child = spawn(REALTIME_APP_BIN, ["serve", "--addr", "127.0.0.1:0", ...args], {

@@ -1,6 +1,6 @@
 //! Typed bindings to the TypeScript client (`client.ts`): the declarations of
 //! `channels.ts`, and for each channel a subscribe function of the client
-//! (`@realtime-rs/client`) typed by the channel's topics.
+//! (`typed-realtime-client`) typed by the channel's topics.
 //!
 //! For a channel `Pipeline` (`pipeline:<run_id>`, topics `status` and `llm_tokens`) it adds,
 //! after the declarations:
@@ -31,12 +31,12 @@ use super::{lower_camel, name_builder, render, GENERATED};
 use crate::ChannelRegistry;
 
 /// The module the bindings import the client from, unless told otherwise.
-pub const DEFAULT_CLIENT_IMPORT: &str = "@realtime-rs/client";
+pub const DEFAULT_CLIENT_IMPORT: &str = "typed-realtime-client";
 
 /// How the bindings are generated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientOptions {
-    /// The import specifier of the TypeScript client: `@realtime-rs/client` by default,
+    /// The import specifier of the TypeScript client: `typed-realtime-client` by default,
     /// or e.g. a path (`../client/index.js`) for a client vendored into the frontend.
     pub import: String,
 }
@@ -58,7 +58,7 @@ impl Default for ClientOptions {
 /// use realtime_core::export::typescript::{bindings, ClientOptions};
 ///
 /// let ts = bindings(&ChannelRegistry::new(), &ClientOptions::default());
-/// assert!(ts.contains("import * as realtimeClient from \"@realtime-rs/client\";"));
+/// assert!(ts.contains("import * as realtimeClient from \"typed-realtime-client\";"));
 /// assert!(ts.contains("export type PayloadValidator = "));
 /// ```
 pub fn bindings(registry: &ChannelRegistry, options: &ClientOptions) -> String {
@@ -66,7 +66,7 @@ pub fn bindings(registry: &ChannelRegistry, options: &ClientOptions) -> String {
     let mut out = String::from(GENERATED);
     out.push_str(
         "// Regenerate with `realtime schema --format client`. Needs the TypeScript client,\n\
-         // `@realtime-rs/client`; `channels.ts` (`--format typescript`) is the same without it.\n\n",
+         // `typed-realtime-client`; `channels.ts` (`--format typescript`) is the same without it.\n\n",
     );
     let _ = writeln!(
         out,

@@ -7,7 +7,7 @@
 //! | `GET /.well-known/realtime/channels.schema.json` | the JSON Schema 2020-12 bundle ([`json_schema::bundle`]) |
 //! | `GET /.well-known/realtime/asyncapi.json` | the AsyncAPI 3.0 document ([`asyncapi::document`]) |
 //! | `GET /.well-known/realtime/channels.ts` | the TypeScript declarations ([`typescript::declarations`]), as `text/plain` |
-//! | `GET /.well-known/realtime/client.ts` | the TypeScript client bindings ([`typescript::bindings`], importing `@realtime-rs/client`), as `text/plain` |
+//! | `GET /.well-known/realtime/client.ts` | the TypeScript client bindings ([`typescript::bindings`], importing `typed-realtime-client`), as `text/plain` |
 //!
 //! They describe the channels the gateway validates ([`Gateway::registry`](crate::gateway::Gateway::registry)),
 //! the same documents `realtime schema` writes for those channels.

@@ -5,7 +5,7 @@
 // channel's topics, so a misread field fails the test before the page is bundled.
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { useRealtime } from "@realtime-rs/client/react";
+import { useRealtime } from "typed-realtime-client/react";
 import {
   demoChannel,
   demoTopics,

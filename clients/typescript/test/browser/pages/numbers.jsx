@@ -2,7 +2,7 @@
 // with a token fetched from the page's server before every connection.
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { useRealtime } from "@realtime-rs/client/react";
+import { useRealtime } from "typed-realtime-client/react";
 
 const { url, channel, transport } = window.config;
 window.__errors = [];

@@ -1,6 +1,6 @@
 // The plain client (no React) in the browser: subscribe, read items with `for await`, and
 // record them (data streams read to their end) in `window.__items`.
-import { subscribe } from "@realtime-rs/client";
+import { subscribe } from "typed-realtime-client";
 
 const { url, channel, token, transport } = window.config;
 window.__items = [];
