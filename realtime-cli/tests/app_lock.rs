@@ -5,7 +5,7 @@
 //! here until the lock is written again:
 //!
 //! ```sh
-//! cargo run -p realtime-cli --example app_cli -- schema lock --out realtime-cli/examples/app_cli.lock.json
+//! cargo run -p typed-realtime-cli --example app_cli -- schema lock --out realtime-cli/examples/app_cli.lock.json
 //! ```
 
 #[allow(dead_code)]
@@ -63,7 +63,7 @@ fn the_example_keeps_its_committed_lock() {
     assert!(
         report.ends_with(": 0 change(s), 0 refused\n"),
         "the committed lock is stale (a change the default mode allows, still not in the lock): \
-         write it again with `cargo run -p realtime-cli --example app_cli -- schema lock --out \
+         write it again with `cargo run -p typed-realtime-cli --example app_cli -- schema lock --out \
          realtime-cli/examples/app_cli.lock.json`\n{report}"
     );
     let committed = Lock::parse(&std::fs::read_to_string(LOCK).unwrap()).expect("a lock");

@@ -4,7 +4,7 @@
 // `asyncapi diff` runs it: each document parsed by `@asyncapi/parser`, then
 // `diff(old.json(), new.json())`.
 //
-// The documents come from `cargo test -p realtime-core --test compat_corpus`, which writes
+// The documents come from `cargo test -p typed-realtime-core --test compat_corpus`, which writes
 // each pair as target/compat-corpus/<pair>/{old,new}.asyncapi.json (our AsyncAPI export of
 // one channel whose one topic has the pair's payload) and expected.json (our class);
 // scripts/test runs the Rust tests first. $REALTIME_COMPAT_CORPUS names another directory.
@@ -35,7 +35,7 @@ const parser = new Parser();
 function pairs() {
   if (!existsSync(corpusDir)) {
     throw new Error(
-      `missing ${corpusDir}: run \`cargo test -p realtime-core --test compat_corpus\` first (scripts/test does)`,
+      `missing ${corpusDir}: run \`cargo test -p typed-realtime-core --test compat_corpus\` first (scripts/test does)`,
     );
   }
   return readdirSync(corpusDir).sort();

@@ -31,6 +31,7 @@ fn contract(schema: &Value) -> Lock {
     let topic = TopicContract {
         validated: true,
         schema: schema.clone(),
+        deprecated: None,
     };
     let channel = ChannelContract {
         type_name: "compat_corpus::Corpus".to_owned(),
