@@ -144,7 +144,8 @@ function assertShowsTheRun(seen) {
   // What the gateway sent over the page's WebSocket: the run's envelopes, tagged with it:
   // started, a log and a status per step, the summary's stream, completed.
   const channel = `demo:${seen.runId}`;
-  const envelopes = seen.frames.filter((f) => f.channel === channel);
+  // The subscription's `position` notice is where the channel stood, not a message.
+  const envelopes = seen.frames.filter((f) => f.channel === channel && f.kind !== "position");
   assert.equal(envelopes.length, STEPS.length * 2 + words + 4);
   assert.equal(seen.received, String(envelopes.length));
   const runs = envelopes.filter((e) => e.kind === "run");

@@ -212,6 +212,8 @@
       return;
     }
     if (!frame || frame.channel !== run.channel) return;
+    // Where the channel stands when the subscription is confirmed: not a message.
+    if (frame.kind === "position") return;
     received += 1;
     $("received").textContent = String(received);
     if (isRunEvent(frame, run)) show(frame, ws);
