@@ -29,8 +29,14 @@ pub(crate) fn check_subscription(
     .with_data(serde_json::json!({ "max_subscriptions": max })))
 }
 
+/// How long a connection closed for a message over the size limit is held open after its
+/// close frame: the rest of that message may still be unread, and closing a socket with
+/// unread data resets it, which can destroy the close frame before the client reads it.
+const LINGER_AFTER_TOO_BIG: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// After a failed read: if the client's message was over the size limit, tells it so with
-/// a close frame of code 1009 before the connection is dropped.
+/// a close frame of code 1009, and holds the connection a moment (a lingering close) before
+/// it is dropped so the frame reaches the client.
 pub(crate) async fn close_if_too_large(socket: &mut WebSocket, error: axum::Error) {
     let too_large = error
         .into_inner()
@@ -41,6 +47,8 @@ pub(crate) async fn close_if_too_large(socket: &mut WebSocket, error: axum::Erro
             code: MESSAGE_TOO_BIG,
             reason: Utf8Bytes::from_static("message too big"),
         };
-        let _ = socket.send(Message::Close(Some(close))).await;
+        if socket.send(Message::Close(Some(close))).await.is_ok() {
+            tokio::time::sleep(LINGER_AFTER_TOO_BIG).await;
+        }
     }
 }
