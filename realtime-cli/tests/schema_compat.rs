@@ -6,8 +6,11 @@
 #[path = "../examples/app_cli.rs"]
 mod app_cli;
 
+#[path = "common/cli_run.rs"]
+mod cli_run;
+
+use cli_run::{realtime, stderr, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use realtime::core::compat::{Lock, Mode};
 use realtime_cli::schema::compat::{check, CheckSource};
@@ -17,28 +20,7 @@ use serde_json::{json, Value};
 
 /// A fresh, empty scratch directory for `name`.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schema-compat-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create the scratch directory");
-    dir
-}
-
-/// Runs the `realtime` binary with `args` in `dir`.
-fn realtime(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_realtime"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run the realtime binary")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+    cli_run::scratch("schema-compat", name)
 }
 
 /// Writes the demo's lock in `dir`, then changes it with `edit` (the lock is the *old*

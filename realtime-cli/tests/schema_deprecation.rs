@@ -3,8 +3,12 @@
 //! is edited to play the older contract) and in process over the `Build` channel below,
 //! whose `line` topic is deprecated.
 
+#[path = "common/cli_run.rs"]
+mod cli_run;
+
+use cli_run::{realtime, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Output};
+use std::process::ExitCode;
 
 use clap::Parser;
 use realtime::channel;
@@ -37,24 +41,7 @@ pub struct Build {
 
 /// A fresh, empty scratch directory for `name`.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schema-deprecation-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create the scratch directory");
-    dir
-}
-
-/// Runs the `realtime` binary with `args` in `dir`.
-fn realtime(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_realtime"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run the realtime binary")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+    cli_run::scratch("schema-deprecation", name)
 }
 
 /// Writes the demo's lock in `dir` and changes it with `edit`: the edited lock is the
